@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* One interface over cgroup v1/hybrid and v2. Callers never branch on the backend. Every path
+ * is relative to a CgroupLayout, so unit tests point it at a fake tree. */
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../../shared/error.h"
+#include "../config/config.h"
+
+typedef struct CgroupHierarchy {
+        char *mountpoint;   /* /sys/fs/cgroup/memory */
+        char **controllers; /* {"memory"}, {"cpu","cpuacct"}, {"name=systemd"} */
+} CgroupHierarchy;
+
+typedef struct CgroupLayout {
+        bool unified;          /* pure v2: every controller in unified_mount */
+        char *unified_mount;   /* v2 mount point (also set on hybrid hosts), or NULL */
+        CgroupHierarchy *v1;   /* v1 hierarchies (empty when unified) */
+        size_t n_v1;
+} CgroupLayout;
+
+/* Pure: builds the layout from the text of /proc/self/mountinfo. */
+int cgroup_layout_from_mountinfo(const char *mountinfo, CgroupLayout **ret);
+/* Reads /proc/self/mountinfo. */
+int cgroup_layout_detect(CgroupLayout **ret);
+CgroupLayout *cgroup_layout_free(CgroupLayout *l);
+DEFINE_TRIVIAL_CLEANUP_FUNC(CgroupLayout *, cgroup_layout_free);
+
+typedef struct CgroupStats {
+        uint64_t cpu_usec;       /* UINT64_MAX unknown */
+        uint64_t memory_current; /* UINT64_MAX unknown */
+        uint64_t memory_max;     /* UINT64_MAX unlimited */
+        uint64_t pids_current;   /* UINT64_MAX unknown */
+        uint64_t pids_max;       /* UINT64_MAX unlimited */
+} CgroupStats;
+
+typedef struct Cgroup Cgroup; /* one cgroup, in every hierarchy of the layout */
+
+/* relpath: "berth/web1" below each hierarchy's root. The layout is copied. */
+int cgroup_new(const CgroupLayout *layout, const char *relpath, Cgroup **ret);
+Cgroup *cgroup_free(Cgroup *cg);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Cgroup *, cgroup_free);
+const char *cgroup_relpath(const Cgroup *cg);
+bool cgroup_is_unified(const Cgroup *cg);
+
+/* Creates the cgroup (and missing parents) in every hierarchy; on v2 enables the available
+ * controllers in the parents' subtree_control; on v1 seeds cpuset.cpus/mems from the parent. */
+int cgroup_create(Cgroup *cg, BerthError **reterr);
+/* A limit that cannot be applied on this host fails and names the key ("limits.swap"). */
+int cgroup_apply_limits(Cgroup *cg, const BerthLimits *limits, BerthError **reterr);
+int cgroup_attach(Cgroup *cg, pid_t pid, BerthError **reterr);
+/* Freezes the whole subtree and returns once it is frozen (v2: cgroup.events; v1: freezer.state
+ * polled with a short back-off starting at 100 us). -ETIMEDOUT after timeout_usec. */
+int cgroup_freeze(Cgroup *cg, uint64_t timeout_usec, BerthError **reterr);
+int cgroup_thaw(Cgroup *cg, BerthError **reterr);
+int cgroup_is_frozen(Cgroup *cg, bool *ret);
+/* SIGKILLs every process of the subtree (v2 cgroup.kill when present, else freeze, kill, thaw)
+ * and returns once the subtree is empty or timeout_usec passed (-ETIMEDOUT). */
+int cgroup_kill_all(Cgroup *cg, uint64_t timeout_usec, BerthError **reterr);
+/* Sends sig to every process of the subtree. */
+int cgroup_signal_all(Cgroup *cg, int sig, BerthError **reterr);
+int cgroup_is_empty(Cgroup *cg, bool *ret);
+int cgroup_get_stats(Cgroup *cg, CgroupStats *ret);
+/* Removes the cgroup and every child below it, deepest first, in every hierarchy. Missing
+ * directories are fine. */
+int cgroup_destroy(Cgroup *cg, BerthError **reterr);
+/* The cgroup directory in the hierarchy that holds controller ("memory", "name=systemd"; NULL
+ * for the unified one), or NULL when there is none. */
+const char *cgroup_path_for(const Cgroup *cg, const char *controller);

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The container's filesystem: a mount plan computed as plain data (unit-tested without root),
+ * then applied in the child's new mount namespace, then pivot_root. */
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../../shared/error.h"
+#include "../config/config.h"
+
+typedef enum MountKind {
+        MOUNT_KIND_FS,       /* mount(source, target, fstype, flags, data) */
+        MOUNT_KIND_BIND,     /* bind source (host path) onto target, then apply flags by remount */
+        MOUNT_KIND_REMOUNT,  /* remount an existing mount point (read-only /proc/sys, …) */
+        MOUNT_KIND_MKDIR,    /* make a directory */
+        MOUNT_KIND_SYMLINK,  /* target -> source */
+        MOUNT_KIND_MKNOD,    /* character device (major, minor) */
+        MOUNT_KIND_FILE,     /* create an empty file (bind target) */
+        _MOUNT_KIND_MAX,
+        _MOUNT_KIND_INVALID = -1,
+} MountKind;
+const char *mount_kind_to_string(MountKind k);
+MountKind mount_kind_from_string(const char *s);
+
+typedef struct MountEntry {
+        MountKind kind;
+        char *source;
+        char *target;        /* absolute, inside the container */
+        char *fstype;
+        unsigned long flags; /* MS_* */
+        char *data;
+        mode_t mode;
+        unsigned major, minor;
+        bool optional;       /* failure (missing source, unsupported fs) is skipped */
+} MountEntry;
+
+typedef struct MountPlan {
+        MountEntry *entries;
+        size_t n_entries;
+} MountPlan;
+
+typedef struct MountPlanOptions {
+        bool cgroup_unified;            /* pure v2 host */
+        char **cgroup_v1_hierarchies;   /* mount options per v1 hierarchy: "memory", "cpu,cpuacct",
+                                           "name=systemd" (hybrid/v1 hosts) */
+        unsigned ttys;                  /* /dev/tty1..N */
+        bool userns;                    /* device nodes are bind-mounted from the host */
+} MountPlanOptions;
+
+/* Pure: the ordered plan for proc (with /proc/sys and other sensitive proc files read-only),
+ * sys read-only, the cgroup tree (tmpfs + one mount per hierarchy, or cgroup2), tmpfs /dev with
+ * the standard nodes and symlinks, a devpts instance (newinstance, ptmxmode=0666), /dev/shm,
+ * /dev/mqueue, /run, and the user mounts of c, in that order. */
+int mount_plan_build(const BerthConfig *c, const MountPlanOptions *opts, MountPlan **ret,
+                     BerthError **reterr);
+MountPlan *mount_plan_free(MountPlan *p);
+DEFINE_TRIVIAL_CLEANUP_FUNC(MountPlan *, mount_plan_free);
+
+/* In the child, in its new mount namespace: makes / a slave, bind-mounts rootfs on itself, and
+ * applies each entry below it. Targets are resolved inside rootfs without following the
+ * container's symlinks out of it (openat2 RESOLVE_IN_ROOT, with a tested fallback). */
+int mount_plan_apply(const MountPlan *p, const char *rootfs, BerthError **reterr);
+
+/* In the child after mount_plan_apply: opens n_ttys + 1 ptys from the container's own devpts
+ * (rootfs/dev/pts/ptmx); bind-mounts pts 0 over /dev/console and pts N over /dev/ttyN.
+ * ret_masters receives n_ttys + 1 master fds (O_CLOEXEC), index 0 the console. */
+int mount_setup_ptys(const char *rootfs, unsigned n_ttys, int *ret_masters, BerthError **reterr);
+
+/* pivot_root into rootfs and detach the old root. */
+int mount_pivot_root(const char *rootfs, BerthError **reterr);

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Capabilities (libcap), seccomp (libseccomp) and the LSM (AppArmor or nothing). Plans are
+ * plain data computed from the config; applying them happens in the child, in this order:
+ * capabilities, no_new_privs, LSM exec profile, seccomp last. */
+
+#include <stdint.h>
+
+#include "../../shared/error.h"
+#include "../config/config.h"
+
+/* The capabilities dropped by default (DESIGN.md: sys_module, sys_rawio, sys_time, mac_admin,
+ * mac_override, audit_control, audit_read, audit_write, sys_boot is kept: reboot() in a pid
+ * namespace only signals the namespace's init). */
+extern const char *const security_default_cap_drop[];
+
+typedef struct CapsPlan {
+        uint64_t keep; /* bit N = capability N stays in the bounding set */
+} CapsPlan;
+
+/* Names are "sys_admin" or "CAP_SYS_ADMIN", any case. -EINVAL names the bad capability. */
+int caps_plan_build(const BerthConfig *c, CapsPlan *ret, BerthError **reterr);
+/* Drops everything not in keep from the bounding, inheritable and ambient sets (uid 0 stays
+ * uid 0 and keeps the rest in its permitted/effective sets). */
+int caps_plan_apply(const CapsPlan *plan, BerthError **reterr);
+
+typedef struct SeccompRule {
+        const char *syscall;
+        int errno_value; /* the call fails with this; 0 means kill */
+} SeccompRule;
+
+typedef struct SeccompPlan {
+        bool enabled;
+        SeccompRule *rules;
+        size_t n_rules;
+} SeccompPlan;
+
+/* "default" (the built-in deny list), "unconfined" (no filter), or the path of a profile file:
+ * one syscall name per line, optional " errno NAME" / " kill", '#' comments. */
+int seccomp_plan_build(const BerthConfig *c, SeccompPlan *ret, BerthError **reterr);
+/* Pure parser of a profile file's text, for tests and the fuzzer. */
+int seccomp_profile_parse(const char *text, size_t len, const char *filename, SeccompPlan *ret,
+                          BerthError **reterr);
+void seccomp_plan_done(SeccompPlan *p);
+/* Loads the filter into the calling thread (the child, right before exec). Unknown syscall
+ * names on this architecture are skipped. */
+int seccomp_plan_apply(const SeccompPlan *p, BerthError **reterr);
+
+/* LSM backends behind one ops table. */
+typedef struct LsmOps {
+        const char *name;
+        /* True when the kernel has this LSM enabled. securityfs_root is normally
+         * "/sys/kernel/security"; tests point it at a fake tree. */
+        bool (*enabled)(const char *securityfs_root);
+        /* Arranges for the next exec to run under profile. */
+        int (*exec_profile)(const char *profile, BerthError **reterr);
+} LsmOps;
+
+extern const LsmOps lsm_apparmor_ops;
+extern const LsmOps lsm_none_ops;
+
+/* The backend to use: AppArmor when compiled in and enabled, else none. *ret_notice is set to a
+ * one-line notice when AppArmor was asked for but is not available (front ends print it). */
+const LsmOps *lsm_detect(const char *securityfs_root, const BerthConfig *c, const char **ret_notice);
