@@ -1,0 +1,763 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The config key table, enum tables, value checks, and BerthConfig's life cycle. */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <string.h>
+
+#include "config-internal.h"
+#include "parse.h"
+#include "path-util.h"
+#include "strv.h"
+
+static const char *const init_kind_table[_INIT_KIND_MAX] = {
+        [INIT_KIND_AUTO] = "auto",         [INIT_KIND_SYSTEMD] = "systemd",
+        [INIT_KIND_SYSVINIT] = "sysvinit", [INIT_KIND_BUSYBOX] = "busybox",
+        [INIT_KIND_OPENRC] = "openrc",     [INIT_KIND_OTHER] = "other",
+};
+
+const char *init_kind_to_string(InitKind k)
+{
+        if (k < 0 || k >= _INIT_KIND_MAX)
+                return NULL;
+        return init_kind_table[k];
+}
+
+InitKind init_kind_from_string(const char *s)
+{
+        if (!s)
+                return _INIT_KIND_INVALID;
+        for (int i = 0; i < _INIT_KIND_MAX; i++)
+                if (streq(init_kind_table[i], s))
+                        return (InitKind)i;
+        return _INIT_KIND_INVALID;
+}
+
+static const char *const net_type_table[_BERTH_NET_TYPE_MAX] = {
+        [BERTH_NET_NONE] = "none",       [BERTH_NET_EMPTY] = "empty", [BERTH_NET_VETH] = "veth",
+        [BERTH_NET_MACVLAN] = "macvlan", [BERTH_NET_PHYS] = "phys",
+};
+
+const char *berth_net_type_to_string(BerthNetType t)
+{
+        if (t < 0 || t >= _BERTH_NET_TYPE_MAX)
+                return NULL;
+        return net_type_table[t];
+}
+
+BerthNetType berth_net_type_from_string(const char *s)
+{
+        if (!s)
+                return _BERTH_NET_TYPE_INVALID;
+        for (int i = 0; i < _BERTH_NET_TYPE_MAX; i++)
+                if (streq(net_type_table[i], s))
+                        return (BerthNetType)i;
+        return _BERTH_NET_TYPE_INVALID;
+}
+
+/* ---- value checks ------------------------------------------------------------------------- */
+
+/* True when s is 1..max characters, each accepted by ok(), the first also by first(). */
+static bool chars_ok(const char *s, size_t max, int (*first)(int), bool (*ok)(char))
+{
+        if (!s || !*s || strlen(s) > max)
+                return false;
+        if (first && !first((unsigned char)s[0]))
+                return false;
+        for (const char *p = s; *p; p++)
+                if (!ok(*p))
+                        return false;
+        return true;
+}
+
+static bool is_lower_alnum(char c)
+{
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+static bool is_name_char(char c)
+{
+        return is_lower_alnum(c) || c == '-';
+}
+
+bool config_name_is_valid(const char *name)
+{
+        return name && is_lower_alnum(name[0]) && chars_ok(name, 63, NULL, is_name_char);
+}
+
+static bool is_hostname_char(char c)
+{
+        return isascii((unsigned char)c) && (isalnum((unsigned char)c) || c == '-');
+}
+
+bool config_hostname_is_valid(const char *s)
+{
+        if (!chars_ok(s, 63, NULL, is_hostname_char))
+                return false;
+        return s[0] != '-' && s[strlen(s) - 1] != '-';
+}
+
+static bool is_ifname_char(char c)
+{
+        /* The kernel refuses '/', ':' and whitespace; stay within printable ASCII too. */
+        return c > ' ' && c < 0x7f && c != '/' && c != ':';
+}
+
+bool config_ifname_is_valid(const char *s)
+{
+        if (!chars_ok(s, 15, NULL, is_ifname_char))
+                return false;
+        return !streq(s, ".") && !streq(s, "..");
+}
+
+bool config_hwaddr_is_valid(const char *s)
+{
+        if (!s || strlen(s) != 17)
+                return false;
+        for (size_t i = 0; i < 17; i++) {
+                if (i % 3 == 2) {
+                        if (s[i] != ':')
+                                return false;
+                } else if (!isxdigit((unsigned char)s[i]))
+                        return false;
+        }
+        return true;
+}
+
+bool config_ipv4_addr_is_valid(const char *s)
+{
+        struct in_addr a;
+        return s && inet_pton(AF_INET, s, &a) == 1;
+}
+
+bool config_ipv4_cidr_is_valid(const char *s)
+{
+        if (!s)
+                return false;
+        const char *slash = strchr(s, '/');
+        if (!slash || slash - s > 15)
+                return false;
+        char addr[16];
+        memcpy(addr, s, slash - s);
+        addr[slash - s] = 0;
+        uint64_t prefix;
+        /* One or two digits, so "/024" and "/+8" stay out. */
+        size_t plen = strlen(slash + 1);
+        if (plen < 1 || plen > 2 || (plen == 2 && slash[1] == '0'))
+                return false;
+        if (parse_uint64(slash + 1, &prefix) < 0 || prefix > 32)
+                return false;
+        return config_ipv4_addr_is_valid(addr);
+}
+
+bool config_env_name_is_valid(const char *s, size_t len)
+{
+        if (!s || len == 0 || len > 255)
+                return false;
+        if (!(isalpha((unsigned char)s[0]) || s[0] == '_') || !isascii((unsigned char)s[0]))
+                return false;
+        for (size_t i = 1; i < len; i++)
+                if (!isascii((unsigned char)s[i]) || !(isalnum((unsigned char)s[i]) || s[i] == '_'))
+                        return false;
+        return true;
+}
+
+static bool valid_backend(const char *s)
+{
+        return streq(s, "dir") || streq(s, "overlay") || streq(s, "btrfs");
+}
+
+static bool valid_path(const char *s)
+{
+        return strlen(s) < PATH_MAX && path_is_normalized(s);
+}
+
+static bool valid_abs_path(const char *s)
+{
+        return path_is_absolute(s) && valid_path(s);
+}
+
+static bool valid_nonempty(const char *s)
+{
+        return *s != 0;
+}
+
+static bool valid_source(const char *s)
+{
+        return *s && strlen(s) < PATH_MAX;
+}
+
+static bool is_fstype_char(char c)
+{
+        return isascii((unsigned char)c) && (isalnum((unsigned char)c) || strchr("._-", c));
+}
+
+static bool valid_fstype(const char *s)
+{
+        return chars_ok(s, 64, NULL, is_fstype_char);
+}
+
+static bool is_cap_char(char c)
+{
+        return is_lower_alnum(c) || c == '_';
+}
+
+static int is_lower(int c)
+{
+        return c >= 'a' && c <= 'z';
+}
+
+static bool valid_cap(const char *s)
+{
+        return chars_ok(s, 32, is_lower, is_cap_char);
+}
+
+static bool valid_seccomp(const char *s)
+{
+        return streq(s, "default") || streq(s, "unconfined") || valid_abs_path(s);
+}
+
+static bool is_profile_char(char c)
+{
+        return isascii((unsigned char)c) && (isalnum((unsigned char)c) || strchr("._/:-", c));
+}
+
+static int is_alnum_ascii(int c)
+{
+        return isascii(c) && isalnum(c);
+}
+
+static bool valid_apparmor(const char *s)
+{
+        return chars_ok(s, 255, is_alnum_ascii, is_profile_char);
+}
+
+static bool is_group_char(char c)
+{
+        return isascii((unsigned char)c) && (isalnum((unsigned char)c) || c == '-' || c == '_');
+}
+
+static bool valid_group(const char *s)
+{
+        return chars_ok(s, 64, NULL, is_group_char);
+}
+
+static bool valid_template(const char *s)
+{
+        return chars_ok(s, 64, is_alnum_ascii, is_fstype_char);
+}
+
+static bool valid_mount_option(const char *s)
+{
+        /* The options are joined with ',' into the mount data, so one entry is one option. */
+        return *s && !strchr(s, ',') && strlen(s) < 4096;
+}
+
+/* ---- list items ----------------------------------------------------------------------------- */
+
+static void idmap_init(void *item)
+{
+        memset(item, 0, sizeof(BerthIdmap));
+}
+
+static void idmap_done(void *item)
+{
+}
+
+static void idmap_copy(void *dst, const void *src)
+{
+        memcpy(dst, src, sizeof(BerthIdmap));
+}
+
+static void net_init(void *item)
+{
+        /* Invalid until the item names its type: "type" is required. */
+        *(BerthNet *)item = (BerthNet){.type = _BERTH_NET_TYPE_INVALID};
+}
+
+void berth_net_done(BerthNet *n)
+{
+        free(n->name);
+        free(n->bridge);
+        free(n->link);
+        free(n->hwaddr);
+        free(n->ipv4);
+        free(n->gateway);
+        *n = (BerthNet){};
+}
+
+static void net_done(void *item)
+{
+        berth_net_done(item);
+}
+
+static char *strdup_or_null(const char *s)
+{
+        return s ? xstrdup(s) : NULL;
+}
+
+static void net_copy(void *dst, const void *src)
+{
+        const BerthNet *s = src;
+        *(BerthNet *)dst = (BerthNet){
+                .type = s->type,
+                .name = strdup_or_null(s->name),
+                .bridge = strdup_or_null(s->bridge),
+                .link = strdup_or_null(s->link),
+                .hwaddr = strdup_or_null(s->hwaddr),
+                .ipv4 = strdup_or_null(s->ipv4),
+                .gateway = strdup_or_null(s->gateway),
+                .mtu = s->mtu,
+        };
+}
+
+static void mount_init(void *item)
+{
+        *(BerthMount *)item = (BerthMount){};
+}
+
+void berth_mount_done(BerthMount *m)
+{
+        free(m->source);
+        free(m->target);
+        free(m->type);
+        strv_free(m->options);
+        free(m->data);
+        *m = (BerthMount){};
+}
+
+static void mount_done(void *item)
+{
+        berth_mount_done(item);
+}
+
+static void mount_copy(void *dst, const void *src)
+{
+        const BerthMount *s = src;
+        BerthMount *d = dst;
+        *d = *s;
+        d->source = strdup_or_null(s->source);
+        d->target = strdup_or_null(s->target);
+        d->type = strdup_or_null(s->type);
+        d->options = s->options ? strv_copy(s->options) : NULL;
+        d->data = strdup_or_null(s->data);
+}
+
+static const ConfigList list_idmap = {
+        .prefix = "idmap[]",
+        .item_size = sizeof(BerthIdmap),
+        .max = 64,
+        .offset_array = offsetof(BerthConfig, idmap),
+        .offset_count = offsetof(BerthConfig, n_idmap),
+        .item_init = idmap_init,
+        .item_done = idmap_done,
+        .item_copy = idmap_copy,
+};
+
+static const ConfigList list_network = {
+        .prefix = "network[]",
+        .item_size = sizeof(BerthNet),
+        .max = CONFIG_MAX_LIST,
+        .offset_array = offsetof(BerthConfig, network),
+        .offset_count = offsetof(BerthConfig, n_network),
+        .item_init = net_init,
+        .item_done = net_done,
+        .item_copy = net_copy,
+};
+
+static const ConfigList list_mounts = {
+        .prefix = "mounts[]",
+        .item_size = sizeof(BerthMount),
+        .max = CONFIG_MAX_LIST,
+        .offset_array = offsetof(BerthConfig, mounts),
+        .offset_count = offsetof(BerthConfig, n_mounts),
+        .item_init = mount_init,
+        .item_done = mount_done,
+        .item_copy = mount_copy,
+};
+
+/* ---- the key table -------------------------------------------------------------------------- */
+
+#define USEC_PER_SEC 1000000ULL
+/* One key per entry reads better than one field per line. */
+/* clang-format off */
+#define C(f) offsetof(BerthConfig, f)
+#define STR(k, f, v, w, fl)                                                                        \
+        {.key = k, .type = "string", .kind = CK_STRING, .offset = f, .valid = v, .what = w,        \
+         .flags = fl}
+#define UINT(k, t, f, sz, lo, hi, fl)                                                              \
+        {.key = k, .type = t, .kind = CK_UINT, .offset = f, .size = sz, .min = lo, .max = hi,      \
+         .flags = fl}
+#define STRV(k, f, v, w, fl)                                                                       \
+        {.key = k, .type = "list", .kind = CK_STRV, .offset = f, .valid = v, .what = w, .flags = fl}
+
+/* Order matters: it is the order of config_to_yaml(), and the keys of one section stay together. */
+const ConfigKey config_keys[] = {
+        STR("name", C(name), config_name_is_valid, "name", CKF_NULLABLE),
+        STR("rootfs.backend", C(rootfs_backend), valid_backend, "backend", 0),
+        {.key = "rootfs.path", .type = "path", .kind = CK_STRING, .offset = C(rootfs_path),
+         .valid = valid_path, .what = "path"},
+        STRV("init.cmd", C(init_cmd), NULL, "argument", CKF_NONEMPTY | CKF_ABS_FIRST),
+        {.key = "init.kind", .type = "enum", .kind = CK_INIT_KIND, .offset = C(init_kind)},
+        {.key = "init.halt_signal", .type = "signal", .kind = CK_SIGNAL,
+         .offset = C(halt_signal), .flags = CKF_NULLABLE},
+        {.key = "init.reboot_signal", .type = "signal", .kind = CK_SIGNAL,
+         .offset = C(reboot_signal), .flags = CKF_NULLABLE},
+        {.key = "init.stop_timeout", .type = "duration", .kind = CK_DURATION,
+         .offset = C(stop_timeout_usec), .min = 0, .max = 86400 * USEC_PER_SEC},
+        STR("hostname", C(hostname), config_hostname_is_valid, "hostname", CKF_NULLABLE),
+        {.key = "privileged", .type = "bool", .kind = CK_BOOL, .offset = C(privileged)},
+
+        {.key = "idmap", .type = "list", .kind = CK_LIST, .list = &list_idmap},
+        UINT("idmap[].container", "uint", offsetof(BerthIdmap, container), 4, 0, UINT32_MAX,
+             CKF_REQUIRED),
+        UINT("idmap[].host", "uint", offsetof(BerthIdmap, host), 4, 0, UINT32_MAX, CKF_REQUIRED),
+        UINT("idmap[].count", "uint", offsetof(BerthIdmap, count), 4, 1, UINT32_MAX,
+             CKF_REQUIRED),
+
+        {.key = "limits.memory", .type = "size", .kind = CK_SIZE, .offset = C(limits.memory),
+         .min = 1024 * 1024, .max = UINT64_MAX, .flags = CKF_NULLABLE},
+        {.key = "limits.swap", .type = "size", .kind = CK_SIZE, .offset = C(limits.swap),
+         .min = 1, .max = UINT64_MAX, .flags = CKF_NULLABLE},
+        {.key = "limits.cpus", .type = "decimal", .kind = CK_MILLI,
+         .offset = C(limits.cpus_milli), .min = 1, .max = 4096 * 1000, .flags = CKF_NULLABLE},
+        UINT("limits.cpu_weight", "uint", C(limits.cpu_weight), 8, 1, 10000, CKF_NULLABLE),
+        UINT("limits.pids", "uint", C(limits.pids), 8, 1, 4194304, CKF_NULLABLE),
+        UINT("limits.io_weight", "uint", C(limits.io_weight), 8, 1, 10000, CKF_NULLABLE),
+
+        {.key = "network", .type = "list", .kind = CK_LIST, .list = &list_network},
+        {.key = "network[].type", .type = "enum", .kind = CK_NET_TYPE,
+         .offset = offsetof(BerthNet, type), .flags = CKF_REQUIRED},
+        STR("network[].name", offsetof(BerthNet, name), config_ifname_is_valid, "interface name",
+            CKF_NULLABLE),
+        STR("network[].bridge", offsetof(BerthNet, bridge), config_ifname_is_valid,
+            "interface name", CKF_NULLABLE),
+        STR("network[].link", offsetof(BerthNet, link), config_ifname_is_valid, "interface name",
+            CKF_NULLABLE),
+        STR("network[].hwaddr", offsetof(BerthNet, hwaddr), config_hwaddr_is_valid,
+            "hardware address", CKF_NULLABLE),
+        STR("network[].ipv4", offsetof(BerthNet, ipv4), config_ipv4_cidr_is_valid,
+            "IPv4 address/prefix", CKF_NULLABLE),
+        STR("network[].gateway", offsetof(BerthNet, gateway), config_ipv4_addr_is_valid,
+            "IPv4 address", CKF_NULLABLE),
+        UINT("network[].mtu", "uint", offsetof(BerthNet, mtu), 4, 68, 65535, CKF_NULLABLE),
+
+        {.key = "mounts", .type = "list", .kind = CK_LIST, .list = &list_mounts},
+        STR("mounts[].source", offsetof(BerthMount, source), valid_source, "source",
+            CKF_NULLABLE),
+        {.key = "mounts[].target", .type = "path", .kind = CK_STRING,
+         .offset = offsetof(BerthMount, target), .valid = valid_abs_path,
+         .what = "target (not an absolute normalised path)", .flags = CKF_REQUIRED},
+        STR("mounts[].type", offsetof(BerthMount, type), valid_fstype, "filesystem type",
+            CKF_NULLABLE),
+        STRV("mounts[].options", offsetof(BerthMount, options), valid_mount_option,
+             "mount option", 0),
+
+        STRV("security.capabilities.drop", C(cap_drop), valid_cap, "capability name", 0),
+        STRV("security.capabilities.keep", C(cap_keep), valid_cap, "capability name", 0),
+        STR("security.seccomp", C(seccomp), valid_seccomp, "seccomp profile", 0),
+        STR("security.apparmor", C(apparmor), valid_apparmor, "AppArmor profile", CKF_NULLABLE),
+        {.key = "security.no_new_privs", .type = "bool", .kind = CK_BOOL,
+         .offset = C(no_new_privs)},
+
+        UINT("console.ttys", "uint", C(console_ttys), sizeof(unsigned), 0, 64, 0),
+        {.key = "console.log", .type = "bool", .kind = CK_BOOL, .offset = C(console_log)},
+
+        {.key = "autostart.enabled", .type = "bool", .kind = CK_BOOL, .offset = C(autostart)},
+        {.key = "autostart.order", .type = "int", .kind = CK_INT64, .offset = C(autostart_order)},
+        {.key = "autostart.delay", .type = "duration", .kind = CK_DURATION,
+         .offset = C(autostart_delay_usec), .min = 0, .max = 86400 * USEC_PER_SEC},
+        STR("autostart.group", C(autostart_group), valid_group, "group", CKF_NULLABLE),
+
+        {.key = "environment", .type = "map", .kind = CK_ENV, .offset = C(environment)},
+
+        STRV("hooks.pre_start", C(hooks_pre_start), valid_nonempty, "hook", 0),
+        STRV("hooks.post_stop", C(hooks_post_stop), valid_nonempty, "hook", 0),
+
+        STR("template.name", C(template_name), valid_template, "template name", CKF_NULLABLE),
+        STRV("template.options", C(template_options), NULL, "option", 0),
+};
+/* clang-format on */
+const size_t config_keys_n = ELEMENTSOF(config_keys);
+_Static_assert(ELEMENTSOF(config_keys) <= CONFIG_KEYS_MAX, "raise CONFIG_KEYS_MAX");
+
+static ConfigKeyInfo key_infos[ELEMENTSOF(config_keys)];
+static pthread_once_t key_infos_once = PTHREAD_ONCE_INIT;
+
+static void key_infos_fill(void)
+{
+        for (size_t i = 0; i < ELEMENTSOF(config_keys); i++)
+                key_infos[i] = (ConfigKeyInfo){config_keys[i].key, config_keys[i].type};
+}
+
+const ConfigKeyInfo *config_key_table(size_t *ret_n)
+{
+        (void)pthread_once(&key_infos_once, key_infos_fill);
+        if (ret_n)
+                *ret_n = ELEMENTSOF(key_infos);
+        return key_infos;
+}
+
+const ConfigKey *config_key_find(const char *key)
+{
+        for (size_t i = 0; i < config_keys_n; i++)
+                if (streq(config_keys[i].key, key))
+                        return &config_keys[i];
+        return NULL;
+}
+
+bool config_key_is_section(const char *prefix)
+{
+        size_t n = strlen(prefix);
+        for (size_t i = 0; i < config_keys_n; i++)
+                if (strncmp(config_keys[i].key, prefix, n) == 0 && config_keys[i].key[n] == '.')
+                        return true;
+        return false;
+}
+
+/* ---- life cycle ----------------------------------------------------------------------------- */
+
+BerthConfig *config_new(void)
+{
+        BerthConfig *c = xcalloc(1, sizeof(*c));
+        c->rootfs_backend = xstrdup("dir");
+        c->rootfs_path = xstrdup("rootfs");
+        strv_extend(&c->init_cmd, "/sbin/init");
+        c->init_kind = INIT_KIND_AUTO;
+        c->stop_timeout_usec = 30 * USEC_PER_SEC;
+        c->privileged = false;
+        c->console_ttys = 4;
+        c->console_log = true;
+        c->seccomp = xstrdup("default");
+        return c;
+}
+
+static void list_free(const ConfigList *l, void *array, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                l->item_done((char *)array + i * l->item_size);
+        free(array);
+}
+
+static void config_done(BerthConfig *c)
+{
+        free(c->name);
+        free(c->rootfs_backend);
+        free(c->rootfs_path);
+        strv_free(c->init_cmd);
+        free(c->hostname);
+        list_free(&list_idmap, c->idmap, c->n_idmap);
+        list_free(&list_network, c->network, c->n_network);
+        list_free(&list_mounts, c->mounts, c->n_mounts);
+        strv_free(c->cap_drop);
+        strv_free(c->cap_keep);
+        free(c->seccomp);
+        free(c->apparmor);
+        free(c->autostart_group);
+        strv_free(c->environment);
+        strv_free(c->hooks_pre_start);
+        strv_free(c->hooks_post_stop);
+        free(c->template_name);
+        strv_free(c->template_options);
+        *c = (BerthConfig){};
+}
+
+BerthConfig *config_free(BerthConfig *c)
+{
+        if (c) {
+                config_done(c);
+                free(c);
+        }
+        return NULL;
+}
+
+static void *list_copy(const ConfigList *l, const void *array, size_t n)
+{
+        if (n == 0)
+                return NULL;
+        char *r = xcalloc(n, l->item_size);
+        for (size_t i = 0; i < n; i++)
+                l->item_copy(r + i * l->item_size, (const char *)array + i * l->item_size);
+        return r;
+}
+
+static char **strv_copy_or_null(char *const *l)
+{
+        return l ? strv_copy(l) : NULL;
+}
+
+BerthConfig *config_copy(const BerthConfig *c)
+{
+        BerthConfig *d = xmalloc(sizeof(*d));
+        *d = *c;
+        d->name = strdup_or_null(c->name);
+        d->rootfs_backend = strdup_or_null(c->rootfs_backend);
+        d->rootfs_path = strdup_or_null(c->rootfs_path);
+        d->init_cmd = strv_copy_or_null(c->init_cmd);
+        d->hostname = strdup_or_null(c->hostname);
+        d->idmap = list_copy(&list_idmap, c->idmap, c->n_idmap);
+        d->network = list_copy(&list_network, c->network, c->n_network);
+        d->mounts = list_copy(&list_mounts, c->mounts, c->n_mounts);
+        d->cap_drop = strv_copy_or_null(c->cap_drop);
+        d->cap_keep = strv_copy_or_null(c->cap_keep);
+        d->seccomp = strdup_or_null(c->seccomp);
+        d->apparmor = strdup_or_null(c->apparmor);
+        d->autostart_group = strdup_or_null(c->autostart_group);
+        d->environment = strv_copy_or_null(c->environment);
+        d->hooks_pre_start = strv_copy_or_null(c->hooks_pre_start);
+        d->hooks_post_stop = strv_copy_or_null(c->hooks_post_stop);
+        d->template_name = strdup_or_null(c->template_name);
+        d->template_options = strv_copy_or_null(c->template_options);
+        return d;
+}
+
+void config_move(BerthConfig *dst, BerthConfig *src)
+{
+        config_done(dst);
+        *dst = *src;
+        free(src);
+}
+
+static bool strv_equal_loose(char *const *a, char *const *b)
+{
+        size_t n = strv_length(a);
+        if (n != strv_length(b))
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!streq(a[i], b[i]))
+                        return false;
+        return true;
+}
+
+static bool net_equal(const BerthNet *a, const BerthNet *b)
+{
+        return a->type == b->type && streq_ptr(a->name, b->name) &&
+               streq_ptr(a->bridge, b->bridge) && streq_ptr(a->link, b->link) &&
+               streq_ptr(a->hwaddr, b->hwaddr) && streq_ptr(a->ipv4, b->ipv4) &&
+               streq_ptr(a->gateway, b->gateway) && a->mtu == b->mtu;
+}
+
+static bool mount_equal(const BerthMount *a, const BerthMount *b)
+{
+        return streq_ptr(a->source, b->source) && streq_ptr(a->target, b->target) &&
+               streq_ptr(a->type, b->type) && strv_equal_loose(a->options, b->options) &&
+               a->flags == b->flags && streq_ptr(a->data, b->data) && a->bind == b->bind &&
+               a->recursive == b->recursive && a->readonly == b->readonly &&
+               a->optional == b->optional && a->create == b->create;
+}
+
+bool config_equal(const BerthConfig *a, const BerthConfig *b)
+{
+        if (!streq_ptr(a->name, b->name) || !streq_ptr(a->rootfs_backend, b->rootfs_backend) ||
+            !streq_ptr(a->rootfs_path, b->rootfs_path) ||
+            !strv_equal_loose(a->init_cmd, b->init_cmd) || a->init_kind != b->init_kind ||
+            a->halt_signal != b->halt_signal || a->reboot_signal != b->reboot_signal ||
+            a->stop_timeout_usec != b->stop_timeout_usec || !streq_ptr(a->hostname, b->hostname) ||
+            a->privileged != b->privileged)
+                return false;
+
+        if (a->n_idmap != b->n_idmap)
+                return false;
+        for (size_t i = 0; i < a->n_idmap; i++)
+                if (a->idmap[i].container != b->idmap[i].container ||
+                    a->idmap[i].host != b->idmap[i].host || a->idmap[i].count != b->idmap[i].count)
+                        return false;
+
+        if (memcmp(&a->limits, &b->limits, sizeof(a->limits)) != 0)
+                return false;
+
+        if (a->n_network != b->n_network)
+                return false;
+        for (size_t i = 0; i < a->n_network; i++)
+                if (!net_equal(&a->network[i], &b->network[i]))
+                        return false;
+
+        if (a->n_mounts != b->n_mounts)
+                return false;
+        for (size_t i = 0; i < a->n_mounts; i++)
+                if (!mount_equal(&a->mounts[i], &b->mounts[i]))
+                        return false;
+
+        return strv_equal_loose(a->cap_drop, b->cap_drop) &&
+               strv_equal_loose(a->cap_keep, b->cap_keep) && streq_ptr(a->seccomp, b->seccomp) &&
+               streq_ptr(a->apparmor, b->apparmor) && a->no_new_privs == b->no_new_privs &&
+               a->console_ttys == b->console_ttys && a->console_log == b->console_log &&
+               a->autostart == b->autostart && a->autostart_order == b->autostart_order &&
+               a->autostart_delay_usec == b->autostart_delay_usec &&
+               streq_ptr(a->autostart_group, b->autostart_group) &&
+               strv_equal_loose(a->environment, b->environment) &&
+               strv_equal_loose(a->hooks_pre_start, b->hooks_pre_start) &&
+               strv_equal_loose(a->hooks_post_stop, b->hooks_post_stop) &&
+               streq_ptr(a->template_name, b->template_name) &&
+               strv_equal_loose(a->template_options, b->template_options);
+}
+
+/* ---- cross-key checks ----------------------------------------------------------------------- */
+
+int config_validate(const BerthConfig *c, BerthError **reterr)
+{
+        _cleanup_free_ char *name = c->name ? config_escape(c->name) : xstrdup("(unnamed)");
+
+        if (c->limits.swap > 0 && c->limits.memory == 0)
+                return berth_error_setf(reterr, EINVAL,
+                                        "validate '%s': key 'limits.swap': needs limits.memory",
+                                        name);
+
+        for (size_t i = 0; i < c->n_network; i++) {
+                const BerthNet *n = &c->network[i];
+                if ((n->type == BERTH_NET_MACVLAN || n->type == BERTH_NET_PHYS) && !n->link)
+                        return berth_error_setf(reterr, EINVAL,
+                                                "validate '%s': key 'network[%zu].link': "
+                                                "type %s needs a host link",
+                                                name, i, berth_net_type_to_string(n->type));
+                if (!n->name)
+                        continue;
+                for (size_t j = 0; j < i; j++)
+                        if (streq_ptr(c->network[j].name, n->name)) {
+                                _cleanup_free_ char *ifname = config_escape(n->name);
+                                return berth_error_setf(reterr, EINVAL,
+                                                        "validate '%s': key 'network[%zu].name': "
+                                                        "duplicate interface name '%s' "
+                                                        "(also network[%zu])",
+                                                        name, i, ifname, j);
+                        }
+        }
+        return 0;
+}
+
+/* ---- helpers -------------------------------------------------------------------------------- */
+
+char *config_escape(const char *s)
+{
+        static const size_t max = 64;
+        size_t n = 0;
+        char *r = xmalloc(max * 4 + 4), *p = r;
+        for (; *s && n < max; s++, n++) {
+                unsigned char ch = (unsigned char)*s;
+                if (ch < ' ' || ch == 0x7f || ch == '\'' || ch == '\\')
+                        p += sprintf(p, "\\x%02x", ch);
+                else
+                        *p++ = (char)ch;
+        }
+        if (*s)
+                p = stpcpy(p, "...");
+        *p = 0;
+        return r;
+}
+
+char *config_format_fixed(uint64_t v, unsigned digits)
+{
+        uint64_t scale = 1;
+        for (unsigned i = 0; i < digits; i++)
+                scale *= 10;
+        uint64_t whole = v / scale, frac = v % scale;
+        if (frac == 0)
+                return xasprintf("%" PRIu64, whole);
+        while (frac % 10 == 0) {
+                frac /= 10;
+                digits--;
+        }
+        return xasprintf("%" PRIu64 ".%0*" PRIu64, whole, (int)digits, frac);
+}
