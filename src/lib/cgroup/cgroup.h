@@ -52,6 +52,7 @@ int cgroup_create(Cgroup *cg, BerthError **reterr);
 /* A limit that cannot be applied on this host fails and names the key ("limits.swap"). */
 int cgroup_apply_limits(Cgroup *cg, const BerthLimits *limits, BerthError **reterr);
 int cgroup_attach(Cgroup *cg, pid_t pid, BerthError **reterr);
+/* timeout_usec below: 0 picks a default of 10 s, UINT64_MAX waits without limit. */
 /* Freezes the whole subtree and returns once it is frozen (v2: cgroup.events; v1: freezer.state
  * polled with a short back-off starting at 100 us). -ETIMEDOUT after timeout_usec. */
 int cgroup_freeze(Cgroup *cg, uint64_t timeout_usec, BerthError **reterr);
@@ -70,3 +71,9 @@ int cgroup_destroy(Cgroup *cg, BerthError **reterr);
 /* The cgroup directory in the hierarchy that holds controller ("memory", "name=systemd"; NULL
  * for the unified one), or NULL when there is none. */
 const char *cgroup_path_for(const Cgroup *cg, const char *controller);
+/* Moves pid to the root cgroup of every hierarchy of layout (the monitor leaves its own cgroup
+ * this way before removing it). */
+int cgroup_attach_root(const CgroupLayout *layout, pid_t pid);
+/* Counts the processes of the subtree that are alive (zombies not counted: an init that is
+ * not reaping still holds them, and pids.current counts them). */
+int cgroup_count_live(Cgroup *cg, size_t *ret);
