@@ -111,14 +111,17 @@ int proto_encode(const ProtoMessage *m, uint8_t **ret, size_t *ret_size);
 int proto_decode(const uint8_t *buf, size_t size, ProtoMessage **ret);
 
 /* Socket I/O on a SOCK_SEQPACKET fd. send: fds may be NULL. recv: fds received are stored in
- * fds (up to PROTO_FDS_MAX, O_CLOEXEC); a message with more is rejected. recv returns -ECONNRESET
- * on orderly EOF. */
+ * fds (up to PROTO_FDS_MAX, O_CLOEXEC); a message with more is rejected (-EBADMSG, every fd
+ * closed). With fds or ret_n_fds NULL, received fds are closed. A datagram over
+ * PROTO_MESSAGE_MAX is -EBADMSG. recv returns -ECONNRESET on orderly EOF. */
 int proto_send(int fd, const ProtoMessage *m, const int *fds, size_t n_fds);
 int proto_recv(int fd, ProtoMessage **ret, int *fds, size_t *ret_n_fds);
 
 /* Client: connect to a monitor socket, then one request/reply round trip with a timeout
- * (UINT64_MAX: none). A reply with status < 0 is returned as that status, with the reply's
- * ERROR text (if any) in *ret_error. */
+ * (UINT64_MAX: none; -ETIMEDOUT). EVENT messages before the reply are skipped; a reply to
+ * another command, or a status below -4095, is -EBADMSG. A reply with status < 0 is returned as
+ * that status, with the reply's ERROR text (if any) in *ret_error. ret_reply, fds/ret_n_fds and
+ * ret_error may be NULL. After a timeout the late reply may still arrive: drop the connection. */
 int proto_connect(const char *socket_path, int *ret_fd);
 int proto_call(int fd, const ProtoMessage *req, uint64_t timeout_usec, ProtoMessage **ret_reply,
                int *fds, size_t *ret_n_fds, char **ret_error);
