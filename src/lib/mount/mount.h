@@ -24,6 +24,13 @@ typedef enum MountKind {
 const char *mount_kind_to_string(MountKind k);
 MountKind mount_kind_from_string(const char *s);
 
+/* What to create at an FS or BIND target that does not exist yet (BerthMount.create's values). */
+typedef enum MountCreate {
+        MOUNT_CREATE_NONE = 0, /* the target must exist */
+        MOUNT_CREATE_DIR = 1,
+        MOUNT_CREATE_FILE = 2,
+} MountCreate;
+
 typedef struct MountEntry {
         MountKind kind;
         char *source;
@@ -34,12 +41,17 @@ typedef struct MountEntry {
         mode_t mode;
         unsigned major, minor;
         bool optional;       /* failure (missing source, unsupported fs) is skipped */
+        bool source_in_root; /* BIND: source is a path inside the container (/proc/sys onto
+                                itself), resolved like a target; else a host path */
+        int create;          /* MountCreate for FS and BIND targets, made with mode */
 } MountEntry;
 
 typedef struct MountPlan {
         MountEntry *entries;
         size_t n_entries;
 } MountPlan;
+
+#define MOUNT_MAX_TTYS 64 /* /dev/tty1..64, as console.ttys allows */
 
 typedef struct MountPlanOptions {
         bool cgroup_unified;            /* pure v2 host */
