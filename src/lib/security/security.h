@@ -10,9 +10,10 @@
 #include "../../shared/error.h"
 #include "../config/config.h"
 
-/* The capabilities dropped by default (DESIGN.md: sys_module, sys_rawio, sys_time, mac_admin,
- * mac_override, audit_control, audit_read, audit_write, sys_boot is kept: reboot() in a pid
- * namespace only signals the namespace's init). */
+/* The capabilities dropped by default, NULL-terminated: sys_module, sys_rawio, sys_time,
+ * mac_admin, mac_override, audit_control, audit_read, audit_write, wake_alarm, block_suspend,
+ * syslog (caps.c says why for each). sys_boot is kept: reboot() in a pid namespace only signals
+ * the namespace's init. */
 extern const char *const security_default_cap_drop[];
 
 typedef struct CapsPlan {
@@ -26,8 +27,8 @@ int caps_plan_build(const BerthConfig *c, CapsPlan *ret, BerthError **reterr);
 int caps_plan_apply(const CapsPlan *plan, BerthError **reterr);
 
 typedef struct SeccompRule {
-        const char *syscall;
-        int errno_value; /* the call fails with this; 0 means kill */
+        const char *syscall; /* owned by the plan: seccomp_plan_done() frees it */
+        int errno_value;     /* the call fails with this; 0 means kill */
 } SeccompRule;
 
 typedef struct SeccompPlan {
@@ -39,7 +40,8 @@ typedef struct SeccompPlan {
 /* "default" (the built-in deny list), "unconfined" (no filter), or the path of a profile file:
  * one syscall name per line, optional " errno NAME" / " kill", '#' comments. */
 int seccomp_plan_build(const BerthConfig *c, SeccompPlan *ret, BerthError **reterr);
-/* Pure parser of a profile file's text, for tests and the fuzzer. */
+/* Pure parser of a profile file's text, for tests and the fuzzer. At most 1 MiB and 1024 rules;
+ * every error reads "FILE:LINE: what". */
 int seccomp_profile_parse(const char *text, size_t len, const char *filename, SeccompPlan *ret,
                           BerthError **reterr);
 void seccomp_plan_done(SeccompPlan *p);
@@ -48,12 +50,17 @@ void seccomp_plan_done(SeccompPlan *p);
 int seccomp_plan_apply(const SeccompPlan *p, BerthError **reterr);
 
 /* LSM backends behind one ops table. */
+#define LSM_SECURITYFS_ROOT "/sys/kernel/security"
+/* The AppArmor profile used when the config names none (security.apparmor unset). */
+#define LSM_APPARMOR_DEFAULT_PROFILE "berth-default"
+
 typedef struct LsmOps {
         const char *name;
         /* True when the kernel has this LSM enabled. securityfs_root is normally
          * "/sys/kernel/security"; tests point it at a fake tree. */
         bool (*enabled)(const char *securityfs_root);
-        /* Arranges for the next exec to run under profile. */
+        /* Arranges for the next exec to run under profile (NULL: the default profile;
+         * "unconfined": no change). */
         int (*exec_profile)(const char *profile, BerthError **reterr);
 } LsmOps;
 
@@ -61,5 +68,7 @@ extern const LsmOps lsm_apparmor_ops;
 extern const LsmOps lsm_none_ops;
 
 /* The backend to use: AppArmor when compiled in and enabled, else none. *ret_notice is set to a
- * one-line notice when AppArmor was asked for but is not available (front ends print it). */
+ * one-line notice when AppArmor was asked for (or its default profile would have been used) but
+ * is not available (front ends print it), else to NULL; the text is valid until the next call.
+ * securityfs_root NULL means LSM_SECURITYFS_ROOT. */
 const LsmOps *lsm_detect(const char *securityfs_root, const BerthConfig *c, const char **ret_notice);
