@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* What container.c, attach.c and template.c share. */
+
+#include "berth.h"
+#include "config/config.h"
+#include "context.h"
+#include "proto/proto.h"
+
+#define CALL_TIMEOUT_USEC (10 * 1000000ULL)
+
+/* Checks the name and that the container exists; errors read "<action> 'NAME': ...". */
+int container_check(BerthContext *ctx, const char *name, const char *action, BerthError **reterr);
+int container_load_config(BerthContext *ctx, const char *name, const char *action,
+                          BerthConfig **ret, BerthError **reterr);
+/* Connects to the monitor; -ESRCH (no error object) when none is listening. */
+int container_connect(BerthContext *ctx, const char *name, int *ret_fd);
+/* One request/reply with the monitor; -ESRCH with "<action> 'NAME': not running" when there
+ * is none. */
+int container_call(BerthContext *ctx, const char *name, const char *action, ProtoMessage *req,
+                   uint64_t timeout_usec, ProtoMessage **ret_reply, int *fds, size_t *ret_n_fds,
+                   BerthError **reterr);
+
+/* Runs templates_dir/berth-<template> under the template contract into rootfs; returns the
+ * config fragment it printed. */
+int template_run(BerthContext *ctx, const char *template_name, const char *name,
+                 const char *rootfs, char **args, char **ret_fragment, BerthError **reterr);

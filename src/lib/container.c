@@ -1,0 +1,679 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The public lifecycle API. Everything about a running container is asked of its monitor over
+ * the command socket; the store holds what persists. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "console/console.h"
+#include "container-internal.h"
+#include "fd-util.h"
+#include "fileio.h"
+#include "monitor/monitor.h"
+#include "path-util.h"
+#include "strv.h"
+
+#define STATUS_LINE_MAX 4096
+#define CONSOLE_LOG_TAIL (128 * 1024)
+
+int container_check(BerthContext *ctx, const char *name, const char *action, BerthError **reterr)
+{
+        if (!berth_name_is_valid(name))
+                return berth_error_setf(reterr, EINVAL,
+                                        "%s: invalid container name '%s': use "
+                                        "[a-z0-9][a-z0-9-]{0,62}",
+                                        action, strempty(name));
+        _cleanup_free_ char *cfg = context_config_path(ctx, name);
+        if (access(cfg, F_OK) < 0)
+                return berth_error_setf(reterr, ENOENT, "%s '%s': no such container", action, name);
+        return 0;
+}
+
+int container_load_config(BerthContext *ctx, const char *name, const char *action,
+                          BerthConfig **ret, BerthError **reterr)
+{
+        int r = container_check(ctx, name, action, reterr);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *cfg = context_config_path(ctx, name);
+        r = config_load_file(cfg, ret, reterr);
+        if (r < 0)
+                return berth_error_prefix(reterr, r, "%s '%s'", action, name);
+        return 0;
+}
+
+int container_connect(BerthContext *ctx, const char *name, int *ret_fd)
+{
+        _cleanup_free_ char *sock = context_socket_path(ctx, name);
+        int r = proto_connect(sock, ret_fd);
+        if (r == -ENOENT || r == -ECONNREFUSED)
+                return -ESRCH;
+        return r;
+}
+
+int container_call(BerthContext *ctx, const char *name, const char *action, ProtoMessage *req,
+                   uint64_t timeout_usec, ProtoMessage **ret_reply, int *fds, size_t *ret_n_fds,
+                   BerthError **reterr)
+{
+        _cleanup_close_ int fd = -EBADF;
+        int r = container_connect(ctx, name, &fd);
+        if (r == -ESRCH)
+                return berth_error_setf(reterr, ESRCH, "%s '%s': not running", action, name);
+        if (r < 0)
+                return berth_error_set(reterr, r, "%s '%s': connect to monitor", action, name);
+        _cleanup_free_ char *error = NULL;
+        r = proto_call(fd, req, timeout_usec, ret_reply, fds, ret_n_fds, &error);
+        if (r < 0) {
+                if (error)
+                        return berth_error_setf(reterr, r, "%s '%s': %s", action, name, error);
+                if (r == -ECONNRESET)
+                        return berth_error_setf(reterr, ESRCH, "%s '%s': not running", action,
+                                                name);
+                return berth_error_set(reterr, r, "%s '%s'", action, name);
+        }
+        return 0;
+}
+
+static int container_lock(BerthContext *ctx, const char *name, int *ret_fd, BerthError **reterr)
+{
+        /* The store directory itself is the lock: start, stop and destroy of one container
+         * are serialised, so two concurrent starts cannot both spawn a monitor. */
+        _cleanup_free_ char *dir = context_container_dir(ctx, name);
+        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return berth_error_set(reterr, errno, "lock '%s'", name);
+        while (flock(fd, LOCK_EX) < 0)
+                if (errno != EINTR)
+                        return berth_error_set(reterr, errno, "lock '%s'", name);
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+static int query_state(BerthContext *ctx, const char *name, BerthState *ret_state,
+                       pid_t *ret_pid, uint64_t *ret_since)
+{
+        _cleanup_(proto_message_freep) ProtoMessage *req = proto_message_new(PROTO_CMD_STATE, 0);
+        _cleanup_(proto_message_freep) ProtoMessage *reply = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        int r = container_connect(ctx, name, &fd);
+        if (r < 0)
+                return r;
+        r = proto_call(fd, req, CALL_TIMEOUT_USEC, &reply, NULL, NULL, NULL);
+        if (r < 0)
+                return r == -ECONNRESET ? -ESRCH : r;
+        uint32_t st = BERTH_STATE_STOPPED, pid = 0;
+        uint64_t since = 0;
+        (void)proto_get_u32(reply, PROTO_TAG_STATE, &st);
+        (void)proto_get_u32(reply, PROTO_TAG_INIT_PID, &pid);
+        (void)proto_get_u64(reply, PROTO_TAG_SINCE, &since);
+        if (st >= _BERTH_STATE_MAX)
+                return -EBADMSG;
+        if (ret_state)
+                *ret_state = st;
+        if (ret_pid)
+                *ret_pid = pid;
+        if (ret_since)
+                *ret_since = since;
+        return 0;
+}
+
+/* An init that outlived its monitor: the state file names it and it is still the same
+ * process. */
+static bool container_orphaned(BerthContext *ctx, const char *name, RuntimeState *ret)
+{
+        _cleanup_free_ char *run_dir = context_run_dir(ctx, name);
+        RuntimeState s;
+        if (runtime_state_read(run_dir, &s) < 0)
+                return false;
+        bool alive = runtime_init_alive(&s);
+        if (alive && ret)
+                *ret = s;
+        else
+                runtime_state_done(&s);
+        return alive;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int berth_list(BerthContext *ctx, char ***ret_names, BerthError **reterr)
+{
+        _cleanup_strv_free_ char **names = NULL;
+        DIR *d = opendir(ctx->store);
+        if (!d) {
+                if (errno == ENOENT) {
+                        *ret_names = xcalloc(1, sizeof(char *));
+                        return 0;
+                }
+                return berth_error_set(reterr, errno, "list '%s'", ctx->store);
+        }
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                if (!berth_name_is_valid(de->d_name))
+                        continue;
+                _cleanup_free_ char *cfg = context_config_path(ctx, de->d_name);
+                if (access(cfg, F_OK) >= 0)
+                        strv_extend(&names, de->d_name);
+        }
+        closedir(d);
+        size_t n = strv_length(names);
+        if (n > 1)
+                qsort(names, n, sizeof(char *), cmp_names);
+        *ret_names = names ? TAKE_PTR(names) : xcalloc(1, sizeof(char *));
+        return 0;
+}
+
+void berth_info_clear(BerthInfo *info)
+{
+        free(info->name);
+        free(info->ipv4);
+        *info = (BerthInfo){};
+}
+
+int berth_info(BerthContext *ctx, const char *name, BerthInfo *ret, BerthError **reterr)
+{
+        _cleanup_(config_freep) BerthConfig *c = NULL;
+        int r = container_load_config(ctx, name, "info", &c, reterr);
+        if (r < 0)
+                return r;
+
+        BerthInfo info = {
+                .name = xstrdup(name),
+                .state = BERTH_STATE_STOPPED,
+                .cpu_usec = UINT64_MAX,
+                .memory_current = UINT64_MAX,
+                .memory_limit = c->limits.memory ? c->limits.memory : UINT64_MAX,
+                .pids_current = UINT64_MAX,
+                .pids_limit = c->limits.pids ? c->limits.pids : UINT64_MAX,
+                .autostart = c->autostart,
+        };
+        if (c->n_network > 0 && c->network[0].ipv4)
+                info.ipv4 = xstrdup(c->network[0].ipv4);
+
+        if (query_state(ctx, name, &info.state, &info.init_pid, &info.since_usec) >= 0) {
+                _cleanup_(proto_message_freep) ProtoMessage *req =
+                        proto_message_new(PROTO_CMD_STATS, 0);
+                _cleanup_(proto_message_freep) ProtoMessage *reply = NULL;
+                if (container_call(ctx, name, "info", req, CALL_TIMEOUT_USEC, &reply, NULL, NULL,
+                                   NULL) >= 0) {
+                        (void)proto_get_u64(reply, PROTO_TAG_CPU_USEC, &info.cpu_usec);
+                        (void)proto_get_u64(reply, PROTO_TAG_MEM_CURRENT, &info.memory_current);
+                        (void)proto_get_u64(reply, PROTO_TAG_MEM_MAX, &info.memory_limit);
+                        (void)proto_get_u64(reply, PROTO_TAG_PIDS_CURRENT, &info.pids_current);
+                        (void)proto_get_u64(reply, PROTO_TAG_PIDS_MAX, &info.pids_limit);
+                }
+        } else {
+                RuntimeState s;
+                if (container_orphaned(ctx, name, &s)) {
+                        info.state = s.state;
+                        info.init_pid = s.init_pid;
+                        info.since_usec = s.since_usec;
+                        runtime_state_done(&s);
+                }
+        }
+        *ret = info;
+        return 0;
+}
+
+/* ---- start ------------------------------------------------------------------------------- */
+
+static _noreturn_ void exec_monitor(BerthContext *ctx, const char *name, int status_fd)
+{
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (null >= 0)
+                for (int i = 0; i < 3; i++)
+                        (void)dup2(null, i);
+        if (fd_move_to(status_fd, 3) < 0)
+                _exit(127);
+        int keep = 3;
+        close_all_fds_except(&keep, 1);
+
+        /* The title is the whole command line, so ps shows "[berth monitor] NAME". */
+        _cleanup_free_ char *title = xasprintf("[berth monitor] %s", name);
+        char *argv[] = {title, NULL};
+        char **env = NULL;
+        strv_push(&env, xasprintf("BERTH_STORE=%s", ctx->store));
+        strv_push(&env, xasprintf("BERTH_RUNDIR=%s", ctx->rundir));
+        strv_push(&env, xasprintf("BERTH_CGROUP=%s", ctx->cgroup_parent));
+        strv_push(&env, xasprintf("BERTH_CACHE=%s", ctx->cache));
+        strv_push(&env, xstrdup("BERTH_STATUS_FD=3"));
+        strv_push(&env, xstrdup("PATH=/usr/sbin:/usr/bin:/sbin:/bin"));
+        if (getenv("BERTH_DEBUG"))
+                strv_push(&env, xstrdup("BERTH_DEBUG=1"));
+        execve(ctx->monitor_path, argv, env);
+        dprintf(3, "error: start '%s': run monitor '%s': %s\n", name, ctx->monitor_path,
+                strerror(errno));
+        _exit(127);
+}
+
+static int spawn_monitor(BerthContext *ctx, const char *name, BerthError **reterr)
+{
+        int pfd[2];
+        if (pipe2(pfd, O_CLOEXEC) < 0)
+                return berth_error_set(reterr, errno, "start '%s': create pipe", name);
+        _cleanup_close_ int rd = pfd[0], wr = pfd[1];
+
+        pid_t pid = fork();
+        if (pid < 0)
+                return berth_error_set(reterr, errno, "start '%s': fork", name);
+        if (pid == 0) {
+                /* Its own session, and not our child: the monitor outlives whoever started it
+                 * and never becomes a zombie of a long-running caller such as berthd. */
+                rd = safe_close(rd);
+                (void)setsid();
+                pid_t p = fork();
+                if (p != 0)
+                        _exit(p < 0 ? EXIT_FAILURE : EXIT_SUCCESS);
+                exec_monitor(ctx, name, TAKE_FD(wr));
+        }
+        wr = safe_close(wr);
+        (void)waitpid(pid, NULL, 0);
+
+        char buf[STATUS_LINE_MAX];
+        ssize_t n = loop_read(rd, buf, sizeof(buf) - 1);
+        if (n < 0)
+                return berth_error_set(reterr, (int)n, "start '%s': read monitor status", name);
+        buf[n] = 0;
+        buf[strcspn(buf, "\n")] = 0;
+        if (streq(buf, "ok"))
+                return 0;
+        if (strncmp(buf, "error: ", 7) == 0)
+                return berth_error_setf(reterr, EIO, "%s", buf + 7);
+        return berth_error_setf(reterr, EIO, "start '%s': monitor exited without reporting",
+                                name);
+}
+
+int berth_start(BerthContext *ctx, const char *name, BerthError **reterr)
+{
+        _cleanup_(config_freep) BerthConfig *c = NULL;
+        int r = container_load_config(ctx, name, "start", &c, reterr);
+        if (r >= 0)
+                r = config_validate(c, reterr);
+        if (r < 0)
+                return berth_error_prefix(reterr, r, "start '%s'", name);
+
+        _cleanup_close_ int lock = -EBADF;
+        r = container_lock(ctx, name, &lock, reterr);
+        if (r < 0)
+                return r;
+        BerthState st;
+        if (query_state(ctx, name, &st, NULL, NULL) >= 0)
+                return berth_error_setf(reterr, EBUSY, "start '%s': already running", name);
+        if (container_orphaned(ctx, name, NULL))
+                return berth_error_setf(reterr, EBUSY,
+                                        "start '%s': already running (without a monitor)", name);
+        return spawn_monitor(ctx, name, reterr);
+}
+
+/* ---- stop, freeze, thaw, wait -------------------------------------------------------------- */
+
+int berth_stop(BerthContext *ctx, const char *name, int timeout_sec, bool kill,
+               BerthError **reterr)
+{
+        int r = container_check(ctx, name, "stop", reterr);
+        if (r < 0)
+                return r;
+        _cleanup_(proto_message_freep) ProtoMessage *req = proto_message_new(PROTO_CMD_STOP, 0);
+        if (timeout_sec >= 0)
+                proto_put_u64(req, PROTO_TAG_TIMEOUT, (uint64_t)timeout_sec * 1000000);
+        proto_put_u32(req, PROTO_TAG_FLAGS, kill ? PROTO_STOP_KILL : 0);
+        /* No client timeout: the monitor bounds the stop by the init timeout plus the kill. */
+        r = container_call(ctx, name, "stop", req, UINT64_MAX, NULL, NULL, NULL, reterr);
+        if (r == -ESRCH && container_orphaned(ctx, name, NULL)) {
+                berth_error_free(*reterr);
+                *reterr = NULL;
+                return berth_error_setf(reterr, ESRCH,
+                                        "stop '%s': its monitor is gone; run 'berth start' to "
+                                        "take it back over",
+                                        name);
+        }
+        return r;
+}
+
+int berth_restart(BerthContext *ctx, const char *name, int timeout_sec, BerthError **reterr)
+{
+        int r = container_check(ctx, name, "restart", reterr);
+        if (r < 0)
+                return r;
+        _cleanup_(berth_error_freep) BerthError *err = NULL;
+        r = berth_stop(ctx, name, timeout_sec, false, &err);
+        if (r < 0 && r != -ESRCH)
+                return berth_error_setf(reterr, -r, "restart '%s': %s", name,
+                                        berth_error_message(err, r));
+        return berth_start(ctx, name, reterr);
+}
+
+static int simple_call(BerthContext *ctx, const char *name, const char *action,
+                       ProtoCommand cmd, BerthError **reterr)
+{
+        int r = container_check(ctx, name, action, reterr);
+        if (r < 0)
+                return r;
+        _cleanup_(proto_message_freep) ProtoMessage *req = proto_message_new(cmd, 0);
+        return container_call(ctx, name, action, req, 3 * CALL_TIMEOUT_USEC, NULL, NULL, NULL,
+                              reterr);
+}
+
+int berth_freeze(BerthContext *ctx, const char *name, BerthError **reterr)
+{
+        return simple_call(ctx, name, "freeze", PROTO_CMD_FREEZE, reterr);
+}
+
+int berth_thaw(BerthContext *ctx, const char *name, BerthError **reterr)
+{
+        return simple_call(ctx, name, "thaw", PROTO_CMD_THAW, reterr);
+}
+
+/* Follows the state events of one monitor until want, its exit (returns 1), or the deadline. */
+static int wait_on_monitor(BerthContext *ctx, const char *name, BerthState want,
+                           uint64_t deadline)
+{
+        _cleanup_close_ int fd = -EBADF;
+        int r = container_connect(ctx, name, &fd);
+        if (r < 0)
+                return r;
+        _cleanup_(proto_message_freep) ProtoMessage *req = proto_message_new(PROTO_CMD_SUBSCRIBE, 0);
+        _cleanup_(proto_message_freep) ProtoMessage *reply = NULL;
+        r = proto_call(fd, req, CALL_TIMEOUT_USEC, &reply, NULL, NULL, NULL);
+        if (r < 0)
+                return r == -ECONNRESET ? 1 : r;
+        uint32_t st = _BERTH_STATE_INVALID;
+        (void)proto_get_u32(reply, PROTO_TAG_STATE, &st);
+        for (;;) {
+                if (st == (uint32_t)want)
+                        return 0;
+                uint64_t now = now_usec();
+                if (deadline != UINT64_MAX && now >= deadline)
+                        return -ETIMEDOUT;
+                int ms = deadline == UINT64_MAX ? -1 : (int)MIN((deadline - now + 999) / 1000, (uint64_t)INT32_MAX);
+                struct pollfd p = {.fd = fd, .events = POLLIN};
+                r = poll(&p, 1, ms);
+                if (r < 0 && errno != EINTR)
+                        return negative_errno();
+                if (r <= 0)
+                        continue;
+                _cleanup_(proto_message_freep) ProtoMessage *ev = NULL;
+                r = proto_recv(fd, &ev, NULL, NULL);
+                if (r == -ECONNRESET)
+                        return 1;
+                if (r < 0)
+                        return r;
+                if (ev->command == PROTO_CMD_EVENT)
+                        (void)proto_get_u32(ev, PROTO_TAG_STATE, &st);
+        }
+}
+
+int berth_wait(BerthContext *ctx, const char *name, BerthState want, uint64_t timeout_usec,
+               BerthError **reterr)
+{
+        int r = container_check(ctx, name, "wait", reterr);
+        if (r < 0)
+                return r;
+        if (want < 0 || want >= _BERTH_STATE_MAX)
+                return berth_error_setf(reterr, EINVAL, "wait '%s': invalid state", name);
+        uint64_t deadline = timeout_usec == UINT64_MAX ? UINT64_MAX : now_usec() + timeout_usec;
+        for (;;) {
+                r = wait_on_monitor(ctx, name, want, deadline);
+                if (r == 0)
+                        return 0;
+                if (r == -ETIMEDOUT)
+                        break;
+                if (r == -ESRCH || r == 1) {
+                        /* No monitor (any more): stopped, unless one is about to appear. */
+                        if (want == BERTH_STATE_STOPPED && !container_orphaned(ctx, name, NULL))
+                                return 0;
+                } else if (r < 0)
+                        return berth_error_set(reterr, r, "wait '%s'", name);
+                if (deadline != UINT64_MAX && now_usec() >= deadline)
+                        break;
+                usleep(20000);
+        }
+        return berth_error_setf(reterr, ETIMEDOUT, "wait '%s': timed out waiting for %s", name,
+                                berth_state_to_string(want));
+}
+
+/* ---- create, destroy ------------------------------------------------------------------------ */
+
+static int parse_user_config(BerthConfig *c, const char *path, BerthError **reterr)
+{
+        _cleanup_free_ char *text = NULL;
+        size_t size;
+        int r = read_full_file_at(AT_FDCWD, path, CONFIG_MAX_BYTES, &text, &size);
+        if (r == -EFBIG)
+                return berth_error_setf(reterr, EFBIG, "%s: file too large (max %d bytes)", path,
+                                        CONFIG_MAX_BYTES);
+        if (r < 0)
+                return berth_error_set(reterr, r, "read '%s'", path);
+        return config_parse_into(c, text, size, path, reterr);
+}
+
+static int create_in(BerthContext *ctx, const char *name, const BerthCreateOptions *opts,
+                     const char *tmp, BerthError **reterr)
+{
+        _cleanup_free_ char *rootfs = path_join(tmp, "rootfs");
+        if (mkdir(rootfs, 0755) < 0)
+                return berth_error_set(reterr, errno, "create '%s'", rootfs);
+
+        _cleanup_free_ char *fragment = NULL;
+        int r = template_run(ctx, opts->template_name, name, rootfs, opts->template_args,
+                             &fragment, reterr);
+        if (r < 0)
+                return r;
+
+        _cleanup_(config_freep) BerthConfig *c = config_new();
+        c->name = xstrdup(name);
+        _cleanup_free_ char *what = xasprintf("template '%s' output", opts->template_name);
+        r = config_parse_into(c, fragment, strlen(fragment), what, reterr);
+        if (r >= 0 && opts->config_path)
+                r = parse_user_config(c, opts->config_path, reterr);
+        if (r < 0)
+                return r;
+        free(c->name);
+        c->name = xstrdup(name);
+        free(c->template_name);
+        c->template_name = xstrdup(opts->template_name);
+        strv_free(c->template_options);
+        c->template_options = strv_copy(opts->template_args);
+        r = config_validate(c, reterr);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *cfg = path_join(tmp, "config.yaml");
+        return config_save(c, cfg, reterr);
+}
+
+int berth_create(BerthContext *ctx, const char *name, const BerthCreateOptions *opts,
+                 BerthError **reterr)
+{
+        if (!berth_name_is_valid(name))
+                return berth_error_setf(reterr, EINVAL,
+                                        "create: invalid container name '%s': use "
+                                        "[a-z0-9][a-z0-9-]{0,62}",
+                                        strempty(name));
+        if (!opts || !opts->template_name)
+                return berth_error_setf(reterr, EINVAL, "create '%s': no template given", name);
+        _cleanup_free_ char *dir = context_container_dir(ctx, name);
+        if (access(dir, F_OK) >= 0)
+                return berth_error_setf(reterr, EEXIST, "create '%s': already exists", name);
+
+        /* Settings are checked before anything is built, so a typo costs nothing. */
+        int r;
+        if (opts->config_path) {
+                _cleanup_(config_freep) BerthConfig *scratch = config_new();
+                r = parse_user_config(scratch, opts->config_path, reterr);
+                if (r >= 0)
+                        r = config_validate(scratch, reterr);
+                if (r < 0)
+                        return berth_error_prefix(reterr, r, "create '%s'", name);
+        }
+
+        r = mkdir_p_at(AT_FDCWD, ctx->store, 0755);
+        if (r < 0)
+                return berth_error_set(reterr, r, "create '%s': create store '%s'", name,
+                                       ctx->store);
+
+        /* Built under a temporary name and renamed into place: an interrupted create never
+         * leaves a half-built container under its real name. */
+        _cleanup_free_ char *tmp = xasprintf("%s/.%s.create-XXXXXX", ctx->store, name);
+        if (!mkdtemp(tmp))
+                return berth_error_set(reterr, errno, "create '%s': create '%s'", name, tmp);
+        (void)chmod(tmp, 0755);
+
+        r = create_in(ctx, name, opts, tmp, reterr);
+        if (r >= 0 && renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_NOREPLACE) < 0)
+                r = errno == EEXIST ? berth_error_setf(reterr, EEXIST, "already exists")
+                                    : berth_error_set(reterr, errno, "rename into place");
+        if (r < 0) {
+                (void)rm_rf_at(AT_FDCWD, tmp);
+                return berth_error_prefix(reterr, r, "create '%s'", name);
+        }
+        return 0;
+}
+
+int berth_destroy(BerthContext *ctx, const char *name, bool force, BerthError **reterr)
+{
+        int r = container_check(ctx, name, "destroy", reterr);
+        if (r < 0)
+                return r;
+        _cleanup_close_ int lock = -EBADF;
+        r = container_lock(ctx, name, &lock, reterr);
+        if (r < 0)
+                return r;
+
+        BerthState st;
+        if (query_state(ctx, name, &st, NULL, NULL) >= 0) {
+                if (!force)
+                        return berth_error_setf(reterr, EBUSY,
+                                                "destroy '%s': running; stop it first or use "
+                                                "--force",
+                                                name);
+                _cleanup_(berth_error_freep) BerthError *err = NULL;
+                _cleanup_(proto_message_freep) ProtoMessage *req =
+                        proto_message_new(PROTO_CMD_STOP, 0);
+                proto_put_u32(req, PROTO_TAG_FLAGS, PROTO_STOP_KILL);
+                r = container_call(ctx, name, "destroy", req, UINT64_MAX, NULL, NULL, NULL, &err);
+                if (r < 0 && r != -ESRCH)
+                        return berth_error_setf(reterr, -r, "%s", berth_error_message(err, r));
+        } else if (container_orphaned(ctx, name, NULL))
+                return berth_error_setf(reterr, EBUSY,
+                                        "destroy '%s': still running without a monitor", name);
+
+        /* Moved aside first, so a crash half way leaves no half-deleted container under its
+         * name. */
+        _cleanup_free_ char *dir = context_container_dir(ctx, name);
+        _cleanup_free_ char *trash = xasprintf("%s/.%s.destroy-%d", ctx->store, name, (int)getpid());
+        if (rename(dir, trash) < 0)
+                return berth_error_set(reterr, errno, "destroy '%s': rename '%s'", name, dir);
+        lock = safe_close(lock);
+        r = rm_rf_at(AT_FDCWD, trash);
+        if (r < 0)
+                return berth_error_set(reterr, r, "destroy '%s': remove '%s'", name, trash);
+        _cleanup_free_ char *run_dir = context_run_dir(ctx, name);
+        (void)rm_rf_at(AT_FDCWD, run_dir);
+        return 0;
+}
+
+/* ---- console, config ----------------------------------------------------------------------- */
+
+int berth_console(BerthContext *ctx, const char *name, unsigned tty, int in_fd, int out_fd,
+                  BerthError **reterr)
+{
+        int r = container_check(ctx, name, "console", reterr);
+        if (r < 0)
+                return r;
+        _cleanup_(proto_message_freep) ProtoMessage *req = proto_message_new(PROTO_CMD_CONSOLE, 0);
+        proto_put_u32(req, PROTO_TAG_TTY, tty);
+        int fds[PROTO_FDS_MAX];
+        size_t n = 0;
+        r = container_call(ctx, name, "console", req, CALL_TIMEOUT_USEC, NULL, fds, &n, reterr);
+        if (r < 0)
+                return r;
+        if (n != 1) {
+                for (size_t i = 0; i < n; i++)
+                        close(fds[i]);
+                return berth_error_setf(reterr, EPROTO, "console '%s': no terminal received",
+                                        name);
+        }
+        _cleanup_close_ int peer = fds[0];
+        r = console_relay(in_fd, out_fd, peer, reterr);
+        if (r < 0)
+                return berth_error_prefix(reterr, r, "console '%s'", name);
+        return 0;
+}
+
+int berth_console_log(BerthContext *ctx, const char *name, char **ret, size_t *ret_size,
+                      BerthError **reterr)
+{
+        int r = container_check(ctx, name, "console log", reterr);
+        if (r < 0)
+                return r;
+        _cleanup_(proto_message_freep) ProtoMessage *req =
+                proto_message_new(PROTO_CMD_CONSOLE_LOG, 0);
+        _cleanup_(proto_message_freep) ProtoMessage *reply = NULL;
+        r = container_call(ctx, name, "console log", req, CALL_TIMEOUT_USEC, &reply, NULL, NULL,
+                           NULL);
+        if (r >= 0) {
+                const void *data = NULL;
+                size_t len = 0;
+                (void)proto_get_bytes(reply, PROTO_TAG_DATA, &data, &len);
+                char *buf = xmalloc(len + 1);
+                if (len)
+                        memcpy(buf, data, len);
+                buf[len] = 0;
+                *ret = buf;
+                *ret_size = len;
+                return 0;
+        }
+
+        /* Not running: the tail of the console log file. */
+        _cleanup_free_ char *path = xasprintf("%s/%s/console.log", ctx->store, name);
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0) {
+                if (errno != ENOENT)
+                        return berth_error_set(reterr, errno, "console log '%s': open '%s'",
+                                               name, path);
+                *ret = xstrdup("");
+                *ret_size = 0;
+                return 0;
+        }
+        off_t end = lseek(fd, 0, SEEK_END);
+        off_t start = end > CONSOLE_LOG_TAIL ? end - CONSOLE_LOG_TAIL : 0;
+        char *buf = xmalloc(CONSOLE_LOG_TAIL + 1);
+        ssize_t k = pread(fd, buf, CONSOLE_LOG_TAIL, start);
+        if (k < 0) {
+                free(buf);
+                return berth_error_set(reterr, errno, "console log '%s': read '%s'", name, path);
+        }
+        buf[k] = 0;
+        *ret = buf;
+        *ret_size = k;
+        return 0;
+}
+
+int berth_config_validate(BerthContext *ctx, const char *name, BerthError **reterr)
+{
+        _cleanup_(config_freep) BerthConfig *c = NULL;
+        int r = container_load_config(ctx, name, "validate", &c, reterr);
+        if (r < 0)
+                return r;
+        r = config_validate(c, reterr);
+        if (r < 0)
+                return berth_error_prefix(reterr, r, "validate '%s'", name);
+        return 0;
+}
+
+int berth_config_show(BerthContext *ctx, const char *name, char **ret_yaml, BerthError **reterr)
+{
+        _cleanup_(config_freep) BerthConfig *c = NULL;
+        int r = container_load_config(ctx, name, "show", &c, reterr);
+        if (r < 0)
+                return r;
+        *ret_yaml = config_to_yaml(c);
+        return 0;
+}

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdlib.h>
+#include <string.h>
+
+#include "context.h"
+#include "path-util.h"
+
+static char *pick(const char *opt, const char *env, const char *def)
+{
+        if (opt && *opt)
+                return xstrdup(opt);
+        const char *e = env ? getenv(env) : NULL;
+        if (e && *e)
+                return xstrdup(e);
+        return xstrdup(def);
+}
+
+/* Only absolute, normalised paths: a relative store would change meaning with the cwd of
+ * whichever front end or monitor uses it. */
+static int check_dir(const char *what, const char *p, BerthError **reterr)
+{
+        if (!path_is_absolute(p) || !path_is_normalized(p))
+                return berth_error_setf(reterr, EINVAL, "set %s '%s': not an absolute path", what,
+                                        p);
+        return 0;
+}
+
+int berth_context_new(const BerthContextOptions *opts, BerthContext **ret, BerthError **reterr)
+{
+        BerthContextOptions none = {};
+        if (!opts)
+                opts = &none;
+
+        _cleanup_(berth_context_freep) BerthContext *ctx = xcalloc(1, sizeof(*ctx));
+        ctx->store = pick(opts->store, "BERTH_STORE", BERTH_STORE_DEFAULT);
+        ctx->rundir = pick(opts->rundir, "BERTH_RUNDIR", BERTH_RUNDIR_DEFAULT);
+        ctx->cgroup_parent = pick(opts->cgroup_parent, "BERTH_CGROUP", "berth");
+        ctx->cache = pick(NULL, "BERTH_CACHE", BERTH_CACHE_DEFAULT);
+        ctx->templates_dir = pick(NULL, "BERTH_TEMPLATES_DIR", BERTH_TEMPLATES_DIR);
+        ctx->monitor_path = pick(NULL, "BERTH_MONITOR", BERTH_MONITOR_PATH);
+
+        int r = check_dir("store", ctx->store, reterr);
+        if (r >= 0)
+                r = check_dir("rundir", ctx->rundir, reterr);
+        if (r >= 0)
+                r = check_dir("cache", ctx->cache, reterr);
+        if (r < 0)
+                return r;
+        if (!path_is_normalized(ctx->cgroup_parent) || path_is_absolute(ctx->cgroup_parent) ||
+            strchr(ctx->cgroup_parent, '.'))
+                return berth_error_setf(reterr, EINVAL,
+                                        "set cgroup parent '%s': not a relative cgroup path "
+                                        "without '.'",
+                                        ctx->cgroup_parent);
+        *ret = TAKE_PTR(ctx);
+        return 0;
+}
+
+BerthContext *berth_context_free(BerthContext *ctx)
+{
+        if (ctx) {
+                free(ctx->store);
+                free(ctx->rundir);
+                free(ctx->cgroup_parent);
+                free(ctx->cache);
+                free(ctx->templates_dir);
+                free(ctx->monitor_path);
+                free(ctx);
+        }
+        return NULL;
+}
+
+const char *berth_context_store(const BerthContext *ctx)
+{
+        return ctx->store;
+}
+
+const char *berth_context_rundir(const BerthContext *ctx)
+{
+        return ctx->rundir;
+}
+
+char *context_container_dir(const BerthContext *ctx, const char *name)
+{
+        return path_join(ctx->store, name);
+}
+
+char *context_config_path(const BerthContext *ctx, const char *name)
+{
+        return xasprintf("%s/%s/config.yaml", ctx->store, name);
+}
+
+char *context_run_dir(const BerthContext *ctx, const char *name)
+{
+        return path_join(ctx->rundir, name);
+}
+
+char *context_socket_path(const BerthContext *ctx, const char *name)
+{
+        return xasprintf("%s/%s/monitor.sock", ctx->rundir, name);
+}

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Shared between the monitor (owner of a running container) and the library calls that find
+ * and talk to it. */
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "berth.h"
+#include "cgroup/cgroup.h"
+#include "config/config.h"
+#include "mount/mount.h"
+#include "security/security.h"
+
+#define MONITOR_TTYS_MAX 64
+
+/* <rundir>/<name>/state: what a monitor (or its successor) needs to find the container again,
+ * also when the monitor that wrote it is gone. */
+typedef struct RuntimeState {
+        BerthState state;
+        pid_t init_pid;
+        uint64_t init_starttime; /* field 22 of /proc/PID/stat: guards against pid reuse */
+        uint64_t since_usec;
+        pid_t monitor_pid;
+        char *cgroup;            /* payload cgroup, relative to each hierarchy's root */
+} RuntimeState;
+
+void runtime_state_done(RuntimeState *s);
+int runtime_state_write(const char *run_dir, const RuntimeState *s);
+/* -ENOENT when there is no state file. */
+int runtime_state_read(const char *run_dir, RuntimeState *ret);
+/* Field 22 of /proc/PID/stat (start time in clock ticks since boot). */
+int proc_starttime(pid_t pid, uint64_t *ret);
+/* True when pid is alive and still the process that started at starttime. */
+bool runtime_init_alive(const RuntimeState *s);
+
+/* Cgroup paths, relative to each hierarchy's root. */
+char *monitor_payload_cgroup(const char *parent, const char *name);   /* parent/name */
+char *monitor_ns_cgroup(const char *parent, const char *name);        /* parent/name/ns */
+char *monitor_own_cgroup(const char *parent, const char *name);       /* parent/name.monitor */
+
+typedef struct SpawnParams {
+        const char *name;
+        const BerthConfig *config;
+        const char *rootfs;
+        const MountPlan *plan;
+        const CapsPlan *caps;
+        const SeccompPlan *seccomp;
+        const LsmOps *lsm;
+        const char *lsm_profile; /* NULL: none */
+        char **env;              /* init's whole environment */
+        Cgroup *ns_cgroup;       /* the child joins it before its cgroup namespace exists */
+        const BerthIdmap *idmap; /* non-NULL: a user namespace with this map, idmapped rootfs */
+        size_t n_idmap;
+        const char *stage;       /* set by spawn_container */
+} SpawnParams;
+
+typedef struct SpawnResult {
+        pid_t pid;
+        int pidfd;
+        int masters[MONITOR_TTYS_MAX + 1]; /* [0] console, [N] ttyN */
+        size_t n_masters;
+} SpawnResult;
+
+/* Clones the container's init into its namespaces, steps it through the setup over a sync
+ * socket and returns once init has exec'd; a failure in the child comes back as its error. */
+int spawn_container(const SpawnParams *p, SpawnResult *ret, BerthError **reterr);
+void spawn_result_done(SpawnResult *r);
+
+/* Monotonic and realtime clocks in microseconds. */
+uint64_t now_usec(void);
+uint64_t realtime_usec(void);

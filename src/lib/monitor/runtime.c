@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "fileio.h"
+#include "monitor.h"
+#include "parse.h"
+
+uint64_t now_usec(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+uint64_t realtime_usec(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+char *monitor_payload_cgroup(const char *parent, const char *name)
+{
+        return xasprintf("%s/%s", parent, name);
+}
+
+char *monitor_ns_cgroup(const char *parent, const char *name)
+{
+        return xasprintf("%s/%s/ns", parent, name);
+}
+
+char *monitor_own_cgroup(const char *parent, const char *name)
+{
+        return xasprintf("%s/%s.monitor", parent, name);
+}
+
+void runtime_state_done(RuntimeState *s)
+{
+        free(s->cgroup);
+        *s = (RuntimeState){};
+}
+
+int runtime_state_write(const char *run_dir, const RuntimeState *s)
+{
+        _cleanup_free_ char *text = xasprintf("state=%s\ninit_pid=%d\ninit_starttime=%llu\n"
+                                              "since=%llu\nmonitor_pid=%d\ncgroup=%s\n",
+                                              berth_state_to_string(s->state), (int)s->init_pid,
+                                              (unsigned long long)s->init_starttime,
+                                              (unsigned long long)s->since_usec,
+                                              (int)s->monitor_pid, strempty(s->cgroup));
+        _cleanup_close_ int dfd = open(run_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return negative_errno();
+        return write_file_atomic_at(dfd, "state", text, strlen(text), 0600);
+}
+
+int runtime_state_read(const char *run_dir, RuntimeState *ret)
+{
+        _cleanup_free_ char *path = xasprintf("%s/state", run_dir), *text = NULL;
+        int r = read_full_file_at(AT_FDCWD, path, 64 * 1024, &text, NULL);
+        if (r < 0)
+                return r;
+
+        RuntimeState s = {.state = _BERTH_STATE_INVALID};
+        for (char *line = text, *next; line && *line; line = next) {
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = 0;
+                char *eq = strchr(line, '=');
+                if (!eq)
+                        continue;
+                *eq = 0;
+                const char *v = eq + 1;
+                uint64_t u;
+                if (streq(line, "state"))
+                        s.state = berth_state_from_string(v);
+                else if (streq(line, "init_pid") && parse_uint64(v, &u) >= 0 && u < INT32_MAX)
+                        s.init_pid = (pid_t)u;
+                else if (streq(line, "init_starttime") && parse_uint64(v, &u) >= 0)
+                        s.init_starttime = u;
+                else if (streq(line, "since") && parse_uint64(v, &u) >= 0)
+                        s.since_usec = u;
+                else if (streq(line, "monitor_pid") && parse_uint64(v, &u) >= 0 && u < INT32_MAX)
+                        s.monitor_pid = (pid_t)u;
+                else if (streq(line, "cgroup") && *v) {
+                        free(s.cgroup);
+                        s.cgroup = xstrdup(v);
+                }
+        }
+        if (s.state < 0 || s.init_pid <= 0 || !s.cgroup) {
+                runtime_state_done(&s);
+                return -EBADMSG;
+        }
+        *ret = s;
+        return 0;
+}
+
+int proc_starttime(pid_t pid, uint64_t *ret)
+{
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        _cleanup_free_ char *text = NULL;
+        int r = read_full_file_at(AT_FDCWD, path, 64 * 1024, &text, NULL);
+        if (r < 0)
+                return r;
+        /* The command name may hold spaces and parentheses: fields start after the last ')'. */
+        char *p = strrchr(text, ')');
+        if (!p)
+                return -EBADMSG;
+        p++;
+        /* After ')' come fields 3.. ; starttime is field 22. */
+        for (int field = 3; field < 22; field++) {
+                p = strchr(p + 1, ' ');
+                if (!p)
+                        return -EBADMSG;
+        }
+        unsigned long long v;
+        if (sscanf(p + 1, "%llu", &v) != 1)
+                return -EBADMSG;
+        *ret = v;
+        return 0;
+}
+
+bool runtime_init_alive(const RuntimeState *s)
+{
+        uint64_t st;
+        if (s->init_pid <= 0 || proc_starttime(s->init_pid, &st) < 0)
+                return false;
+        return st == s->init_starttime;
+}

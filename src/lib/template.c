@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The template contract: templates_dir/berth-<name> --name N --rootfs DIR --arch A [options],
+ * a scrubbed environment with BERTH_CACHE_DIR, progress on stderr, a YAML config fragment on
+ * stdout, and the exit status. */
+#include <ctype.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+
+#include "container-internal.h"
+#include "fd-util.h"
+#include "fileio.h"
+#include "path-util.h"
+#include "strv.h"
+
+#define FRAGMENT_MAX (64 * 1024)
+
+static bool template_name_is_valid(const char *t)
+{
+        if (!t || !*t || strlen(t) > 64)
+                return false;
+        for (const char *p = t; *p; p++)
+                if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p) && *p != '-')
+                        return false;
+        return true;
+}
+
+static _noreturn_ void template_exec(const char *path, char **argv, char **env, int out, int err)
+{
+        int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
+                _exit(127);
+        int keep[] = {0, 1, 2};
+        close_all_fds_except(keep, 3);
+        execve(path, argv, env);
+        fprintf(stderr, "exec '%s': %s\n", path, strerror(errno));
+        _exit(127);
+}
+
+int template_run(BerthContext *ctx, const char *template_name, const char *name,
+                 const char *rootfs, char **args, char **ret_fragment, BerthError **reterr)
+{
+        if (!template_name_is_valid(template_name))
+                return berth_error_setf(reterr, EINVAL, "invalid template name '%s'",
+                                        strempty(template_name));
+        _cleanup_free_ char *path = xasprintf("%s/berth-%s", ctx->templates_dir, template_name);
+        if (access(path, X_OK) < 0)
+                return berth_error_setf(reterr, ENOENT, "template '%s' not found in '%s'",
+                                        template_name, ctx->templates_dir);
+
+        _cleanup_free_ char *cache = xasprintf("%s/%s", ctx->cache, template_name);
+        int r = mkdir_p_at(AT_FDCWD, cache, 0755);
+        if (r < 0)
+                return berth_error_set(reterr, r, "create cache dir '%s'", cache);
+
+        struct utsname u;
+        uname(&u);
+        _cleanup_strv_free_ char **argv = NULL;
+        strv_extend(&argv, path);
+        strv_extend(&argv, "--name");
+        strv_extend(&argv, name);
+        strv_extend(&argv, "--rootfs");
+        strv_extend(&argv, rootfs);
+        strv_extend(&argv, "--arch");
+        strv_extend(&argv, u.machine);
+        STRV_FOREACH(a, args)
+                strv_extend(&argv, *a);
+
+        /* Nothing of the caller's environment reaches a template. */
+        _cleanup_strv_free_ char **env = NULL;
+        strv_extend(&env, "PATH=/usr/sbin:/usr/bin:/sbin:/bin");
+        strv_extend(&env, "LC_ALL=C");
+        strv_extend(&env, "HOME=/root");
+        strv_push(&env, xasprintf("BERTH_CACHE_DIR=%s", cache));
+
+        int op[2], ep[2];
+        if (pipe2(op, O_CLOEXEC) < 0)
+                return berth_error_set(reterr, errno, "create pipe");
+        if (pipe2(ep, O_CLOEXEC) < 0) {
+                safe_close(op[0]);
+                safe_close(op[1]);
+                return berth_error_set(reterr, errno, "create pipe");
+        }
+        _cleanup_close_ int out_r = op[0], out_w = op[1], err_r = ep[0], err_w = ep[1];
+
+        pid_t pid = fork();
+        if (pid < 0)
+                return berth_error_set(reterr, errno, "fork");
+        if (pid == 0)
+                template_exec(path, argv, env, out_w, err_w);
+        out_w = safe_close(out_w);
+        err_w = safe_close(err_w);
+
+        /* Progress goes through to our stderr; the last line is kept for the error message. */
+        _cleanup_free_ char *out = xmalloc(FRAGMENT_MAX + 1);
+        size_t out_n = 0;
+        char last[512] = "", line[512];
+        size_t line_n = 0;
+        bool too_big = false;
+        while (out_r >= 0 || err_r >= 0) {
+                struct pollfd p[2] = {{.fd = out_r, .events = POLLIN},
+                                      {.fd = err_r, .events = POLLIN}};
+                if (poll(p, 2, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        break;
+                }
+                if (p[0].revents) {
+                        ssize_t k = read(out_r, out + out_n, FRAGMENT_MAX - out_n);
+                        if (k > 0)
+                                out_n += k;
+                        if (out_n == FRAGMENT_MAX) {
+                                too_big = true;
+                                kill(pid, SIGKILL);
+                        }
+                        if (k <= 0 || too_big)
+                                out_r = safe_close(out_r);
+                }
+                if (p[1].revents) {
+                        char buf[4096];
+                        ssize_t k = read(err_r, buf, sizeof(buf));
+                        if (k <= 0) {
+                                err_r = safe_close(err_r);
+                                continue;
+                        }
+                        (void)loop_write(STDERR_FILENO, buf, k);
+                        for (ssize_t i = 0; i < k; i++) {
+                                if (buf[i] == '\n') {
+                                        line[line_n] = 0;
+                                        if (line_n > 0)
+                                                memcpy(last, line, line_n + 1);
+                                        line_n = 0;
+                                } else if (line_n < sizeof(line) - 1)
+                                        line[line_n++] = buf[i];
+                        }
+                }
+        }
+        int st;
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+                ;
+        if (too_big)
+                return berth_error_setf(reterr, EFBIG,
+                                        "template '%s' printed more than %d bytes of config",
+                                        template_name, FRAGMENT_MAX);
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+                _cleanup_free_ char *how = WIFEXITED(st)
+                                                   ? xasprintf("exit status %d", WEXITSTATUS(st))
+                                                   : xasprintf("killed by signal %d", WTERMSIG(st));
+                if (*last)
+                        return berth_error_setf(reterr, EIO, "template '%s' failed (%s): %s",
+                                                template_name, how, last);
+                return berth_error_setf(reterr, EIO, "template '%s' failed (%s)", template_name,
+                                        how);
+        }
+        out[out_n] = 0;
+        if (memchr(out, 0, out_n))
+                return berth_error_setf(reterr, EINVAL, "template '%s' printed binary output",
+                                        template_name);
+        *ret_fragment = TAKE_PTR(out);
+        return 0;
+}

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The core's pure parts: state names, container names, the init signal table and detection,
+ * the runtime state file and the namespace table. */
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include "berth.h"
+#include "init.h"
+#include "monitor/monitor.h"
+#include "ns/ns.h"
+#include "path-util.h"
+#include "tap.h"
+
+static void test_states(void)
+{
+        for (int s = 0; s < _BERTH_STATE_MAX; s++) {
+                const char *n = berth_state_to_string(s);
+                ok(n && berth_state_from_string(n) == (BerthState)s, "state %d <-> %s", s, n);
+        }
+        ok(berth_state_from_string("running") == BERTH_STATE_RUNNING, "case-insensitive");
+        ok(berth_state_from_string("bogus") == _BERTH_STATE_INVALID, "junk state");
+        ok(berth_state_from_string(NULL) == _BERTH_STATE_INVALID, "NULL state");
+        ok(berth_state_to_string(_BERTH_STATE_MAX) == NULL, "out of range");
+        ok(berth_state_to_string(_BERTH_STATE_INVALID) == NULL, "invalid");
+}
+
+static void test_names(void)
+{
+        ok(berth_name_is_valid("demo"), "demo");
+        ok(berth_name_is_valid("a"), "one char");
+        ok(berth_name_is_valid("0web-1"), "digit first, dash inside");
+        char n63[64];
+        memset(n63, 'a', 63);
+        n63[63] = 0;
+        ok(berth_name_is_valid(n63), "63 chars");
+        char n64[65];
+        memset(n64, 'a', 64);
+        n64[64] = 0;
+        ok(!berth_name_is_valid(n64), "64 chars");
+        ok(!berth_name_is_valid(""), "empty");
+        ok(!berth_name_is_valid(NULL), "NULL");
+        ok(!berth_name_is_valid("-x"), "leading dash");
+        ok(!berth_name_is_valid("Bad"), "upper case");
+        ok(!berth_name_is_valid("a_b"), "underscore");
+        ok(!berth_name_is_valid("a.b"), "dot");
+        ok(!berth_name_is_valid("../x"), "path");
+}
+
+static void test_init_signals(void)
+{
+        InitSignals s = init_signals_for(INIT_KIND_SYSTEMD);
+        ok(s.halt == SIGRTMIN + 3 && s.reboot == SIGINT, "systemd halts on SIGRTMIN+3");
+        s = init_signals_for(INIT_KIND_BUSYBOX);
+        ok(s.halt == SIGUSR1 && s.reboot == SIGTERM, "busybox halts on SIGUSR1");
+        s = init_signals_for(INIT_KIND_SYSVINIT);
+        ok(s.halt == SIGPWR, "sysvinit halts on SIGPWR");
+        s = init_signals_for(INIT_KIND_OTHER);
+        ok(s.halt == SIGTERM, "unknown init gets SIGTERM");
+
+        BerthConfig c = {.init_kind = INIT_KIND_BUSYBOX, .halt_signal = SIGUSR2};
+        s = init_signals_resolve(&c, "/nonexistent", NULL);
+        ok(s.halt == SIGUSR2 && s.reboot == SIGTERM, "config halt signal overrides the table");
+}
+
+static int mkfile(int dfd, const char *path)
+{
+        int fd = openat(dfd, path, O_CREAT | O_WRONLY | O_CLOEXEC, 0755);
+        if (fd < 0)
+                return -errno;
+        close(fd);
+        return 0;
+}
+
+static void test_init_detect(void)
+{
+        char root[] = "/tmp/berth-test-init-XXXXXX";
+        ok(mkdtemp(root) != NULL, "fake root");
+        int dfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        mkdir_p_at(dfd, "bin", 0755);
+        mkdir_p_at(dfd, "sbin", 0755);
+        mkdir_p_at(dfd, "lib/systemd", 0755);
+        mkdir_p_at(dfd, "etc", 0755);
+        mkfile(dfd, "bin/busybox");
+        mkfile(dfd, "lib/systemd/systemd");
+
+        ok(symlinkat("../bin/busybox", dfd, "sbin/init") == 0, "plant link");
+        is_int(init_detect(root, "/sbin/init"), INIT_KIND_BUSYBOX, "relative link to busybox");
+        unlinkat(dfd, "sbin/init", 0);
+
+        /* An absolute link is resolved inside the root, never on the host. */
+        ok(symlinkat("/lib/systemd/systemd", dfd, "sbin/init") == 0, "plant link");
+        is_int(init_detect(root, "/sbin/init"), INIT_KIND_SYSTEMD, "absolute link to systemd");
+        unlinkat(dfd, "sbin/init", 0);
+
+        mkfile(dfd, "sbin/init");
+        is_int(init_detect(root, "/sbin/init"), INIT_KIND_OTHER, "plain init, no inittab");
+        mkfile(dfd, "etc/inittab");
+        is_int(init_detect(root, "/sbin/init"), INIT_KIND_SYSVINIT, "plain init with inittab");
+        mkfile(dfd, "sbin/openrc");
+        is_int(init_detect(root, "/sbin/init"), INIT_KIND_OPENRC, "openrc marker");
+        is_int(init_detect(root, "/missing"), INIT_KIND_OTHER, "missing init");
+        is_int(init_detect("/nonexistent-root", "/sbin/init"), INIT_KIND_OTHER, "missing root");
+
+        /* A link pointing out of the root must not reach the host's files. */
+        unlinkat(dfd, "sbin/init", 0);
+        ok(symlinkat("../../../../../../usr/lib/systemd/systemd", dfd, "sbin/init") == 0, "plant link");
+        ok(init_detect(root, "/sbin/init") != INIT_KIND_SYSTEMD,
+           "dot-dot link stays inside the root");
+        close(dfd);
+        rm_rf_at(AT_FDCWD, root);
+}
+
+static void test_runtime_state(void)
+{
+        char dir[] = "/tmp/berth-test-rt-XXXXXX";
+        ok(mkdtemp(dir) != NULL, "run dir");
+        uint64_t st = 0;
+        ok(proc_starttime(getpid(), &st) == 0 && st > 0, "own start time");
+        RuntimeState s = {
+                .state = BERTH_STATE_RUNNING,
+                .init_pid = getpid(),
+                .init_starttime = st,
+                .since_usec = 1234567,
+                .monitor_pid = getppid(),
+                .cgroup = (char *)"berth/web",
+        };
+        is_int(runtime_state_write(dir, &s), 0, "write state");
+        RuntimeState r = {};
+        is_int(runtime_state_read(dir, &r), 0, "read state");
+        ok(r.state == BERTH_STATE_RUNNING && r.init_pid == getpid() && r.init_starttime == st &&
+                   r.since_usec == 1234567 && streq_ptr(r.cgroup, "berth/web"),
+           "state round trips");
+        ok(runtime_init_alive(&r), "live process is alive");
+        r.init_starttime++;
+        ok(!runtime_init_alive(&r), "a reused pid is not the init");
+        runtime_state_done(&r);
+
+        _cleanup_free_ char *path = path_join(dir, "state");
+        int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+        ok(write(fd, "garbage\n", 8) == 8, "corrupt state");
+        close(fd);
+        is_int(runtime_state_read(dir, &r), -EBADMSG, "corrupt state is rejected");
+        unlink(path);
+        is_int(runtime_state_read(dir, &r), -ENOENT, "missing state");
+        rmdir(dir);
+}
+
+static void test_ns_and_paths(void)
+{
+        size_t n;
+        const NsInfo *t = ns_table(&n);
+        ok(n == 8, "eight namespaces");
+        ok(streq(t[0].name, "user"), "user namespace first");
+        int all = 0;
+        for (size_t i = 0; i < n; i++)
+                all |= t[i].flag;
+        ok(all == (CLONE_NEWUSER | CLONE_NEWCGROUP | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET |
+                   CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWTIME),
+           "every namespace flag once");
+        _cleanup_free_ char *a = monitor_payload_cgroup("berth", "web");
+        _cleanup_free_ char *b = monitor_ns_cgroup("berth", "web");
+        _cleanup_free_ char *c = monitor_own_cgroup("berth", "web");
+        is_str(a, "berth/web", "payload cgroup");
+        is_str(b, "berth/web/ns", "namespace root cgroup below the limits");
+        is_str(c, "berth/web.monitor", "monitor cgroup apart from the payload");
+}
+
+int main(void)
+{
+        test_states();
+        test_names();
+        test_init_signals();
+        test_init_detect();
+        test_runtime_state();
+        test_ns_and_paths();
+        return tap_done();
+}
