@@ -47,13 +47,25 @@ int container_load_config(BerthContext *ctx, const char *name, const char *actio
         return 0;
 }
 
+static bool container_orphaned(BerthContext *ctx, const char *name, RuntimeState *ret);
+static int spawn_monitor(BerthContext *ctx, const char *name, BerthError **reterr);
+
 int container_connect(BerthContext *ctx, const char *name, int *ret_fd)
 {
         _cleanup_free_ char *sock = context_socket_path(ctx, name);
         int r = proto_connect(sock, ret_fd);
-        if (r == -ENOENT || r == -ECONNREFUSED)
+        if (r != -ENOENT && r != -ECONNREFUSED)
+                return r;
+        if (!container_orphaned(ctx, name, NULL))
                 return -ESRCH;
-        return r;
+
+        /* The container outlived its monitor: whoever asks first brings a new one, which takes
+         * the running init over. A concurrent caller doing the same loses on the monitor's lock,
+         * which is fine: one of them is listening afterwards. */
+        _cleanup_(berth_error_freep) BerthError *err = NULL;
+        (void)spawn_monitor(ctx, name, &err);
+        r = proto_connect(sock, ret_fd);
+        return r == -ENOENT || r == -ECONNREFUSED ? -ESRCH : r;
 }
 
 int container_call(BerthContext *ctx, const char *name, const char *action, ProtoMessage *req,
@@ -294,8 +306,9 @@ int berth_start(BerthContext *ctx, const char *name, BerthError **reterr)
 {
         _cleanup_(config_freep) BerthConfig *c = NULL;
         int r = container_load_config(ctx, name, "start", &c, reterr);
-        if (r >= 0)
-                r = config_validate(c, reterr);
+        if (r < 0)
+                return r;
+        r = config_validate(c, reterr);
         if (r < 0)
                 return berth_error_prefix(reterr, r, "start '%s'", name);
 
@@ -303,12 +316,10 @@ int berth_start(BerthContext *ctx, const char *name, BerthError **reterr)
         r = container_lock(ctx, name, &lock, reterr);
         if (r < 0)
                 return r;
+        /* (An init that lost its monitor is taken over by this query.) */
         BerthState st;
         if (query_state(ctx, name, &st, NULL, NULL) >= 0)
                 return berth_error_setf(reterr, EBUSY, "start '%s': already running", name);
-        if (container_orphaned(ctx, name, NULL))
-                return berth_error_setf(reterr, EBUSY,
-                                        "start '%s': already running (without a monitor)", name);
         return spawn_monitor(ctx, name, reterr);
 }
 
@@ -325,16 +336,7 @@ int berth_stop(BerthContext *ctx, const char *name, int timeout_sec, bool kill,
                 proto_put_u64(req, PROTO_TAG_TIMEOUT, (uint64_t)timeout_sec * 1000000);
         proto_put_u32(req, PROTO_TAG_FLAGS, kill ? PROTO_STOP_KILL : 0);
         /* No client timeout: the monitor bounds the stop by the init timeout plus the kill. */
-        r = container_call(ctx, name, "stop", req, UINT64_MAX, NULL, NULL, NULL, reterr);
-        if (r == -ESRCH && container_orphaned(ctx, name, NULL)) {
-                berth_error_free(*reterr);
-                *reterr = NULL;
-                return berth_error_setf(reterr, ESRCH,
-                                        "stop '%s': its monitor is gone; run 'berth start' to "
-                                        "take it back over",
-                                        name);
-        }
-        return r;
+        return container_call(ctx, name, "stop", req, UINT64_MAX, NULL, NULL, NULL, reterr);
 }
 
 int berth_restart(BerthContext *ctx, const char *name, int timeout_sec, BerthError **reterr)
@@ -560,9 +562,7 @@ int berth_destroy(BerthContext *ctx, const char *name, bool force, BerthError **
                 r = container_call(ctx, name, "destroy", req, UINT64_MAX, NULL, NULL, NULL, &err);
                 if (r < 0 && r != -ESRCH)
                         return berth_error_setf(reterr, -r, "%s", berth_error_message(err, r));
-        } else if (container_orphaned(ctx, name, NULL))
-                return berth_error_setf(reterr, EBUSY,
-                                        "destroy '%s': still running without a monitor", name);
+        }
 
         /* Moved aside first, so a crash half way leaves no half-deleted container under its
          * name. */

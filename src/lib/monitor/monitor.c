@@ -89,6 +89,7 @@ typedef struct Monitor {
         Client *clients;
 
         uid_t host_root; /* host uid of the container's root (unprivileged), else 0 */
+        bool adopted; /* took over a running init from a monitor that died */
         bool stop_requested, halt_sent, killed, done;
         uint64_t stop_deadline;
         uint64_t alone_since;
@@ -327,7 +328,13 @@ static void finish(Monitor *m)
 static void handle_init_exit(Monitor *m)
 {
         siginfo_t si = {};
-        if (waitid(P_PIDFD, m->init.pidfd, &si, WEXITED | WNOHANG) < 0 || si.si_pid == 0)
+        if (waitid(P_PIDFD, m->init.pidfd, &si, WEXITED | WNOHANG) < 0) {
+                /* An adopted init is not our child: its exit status went to whoever reaped
+                 * it, so this is an exit without a reboot request. */
+                if (errno != ECHILD)
+                        return;
+                si = (siginfo_t){.si_code = CLD_EXITED};
+        } else if (si.si_pid == 0)
                 return;
         bool reboot = !m->stop_requested && si.si_code == CLD_KILLED && si.si_status == SIGHUP;
         log_debug("init %d exited (code %d status %d)%s", (int)m->init.pid, si.si_code,
@@ -610,6 +617,23 @@ static int run_loop(Monitor *m)
 
 /* ---- setup and teardown ------------------------------------------------------------------ */
 
+static int monitor_adopt(Monitor *m, const RuntimeState *rs, BerthError **reterr)
+{
+        int fd = syscall(SYS_pidfd_open, rs->init_pid, 0);
+        if (fd < 0)
+                return berth_error_set(reterr, errno, "take over init %d", (int)rs->init_pid);
+        m->init.pid = rs->init_pid;
+        m->init.pidfd = fd;
+        /* Checked again with the pidfd held, so the pid cannot be reused in between. */
+        if (!runtime_init_alive(rs))
+                return berth_error_setf(reterr, ESRCH, "take over init %d: it exited",
+                                        (int)rs->init_pid);
+        m->init_starttime = rs->init_starttime;
+        m->state = rs->state == BERTH_STATE_FROZEN ? BERTH_STATE_FROZEN : BERTH_STATE_RUNNING;
+        m->since = rs->since_usec;
+        return 0;
+}
+
 static char **build_env(const BerthConfig *c)
 {
         char **env = NULL;
@@ -671,31 +695,51 @@ static int monitor_setup(Monitor *m, BerthError **reterr)
         if (r < 0)
                 return berth_error_set(reterr, r, "detect cgroup layout");
 
+        /* An init whose monitor died: the state file names it, and it is still the same
+         * process. Take it over instead of starting another. */
+        RuntimeState rs = {};
+        if (runtime_state_read(m->run_dir, &rs) >= 0 && runtime_init_alive(&rs))
+                m->adopted = true;
+
         _cleanup_free_ char *own = monitor_own_cgroup(m->ctx->cgroup_parent, m->name);
-        _cleanup_free_ char *payload = monitor_payload_cgroup(m->ctx->cgroup_parent, m->name);
-        _cleanup_free_ char *ns = monitor_ns_cgroup(m->ctx->cgroup_parent, m->name);
+        _cleanup_free_ char *payload = m->adopted ? xstrdup(rs.cgroup)
+                                                  : monitor_payload_cgroup(m->ctx->cgroup_parent, m->name);
+        _cleanup_free_ char *ns = xasprintf("%s/ns", payload);
         if (cgroup_new(m->layout, own, &m->own) < 0 || cgroup_new(m->layout, payload, &m->payload) < 0 ||
-            cgroup_new(m->layout, ns, &m->ns) < 0)
+            cgroup_new(m->layout, ns, &m->ns) < 0) {
+                runtime_state_done(&rs);
                 return berth_error_setf(reterr, EINVAL, "invalid cgroup path '%s'", payload);
-
-        /* A payload cgroup left by a crashed run is only reused when nothing lives in it. */
-        bool empty = true;
-        if (cgroup_is_empty(m->payload, &empty) >= 0 && !empty)
-                return berth_error_setf(reterr, EBUSY, "cgroup '%s' still has processes",
-                                        payload);
-        (void)cgroup_destroy(m->payload, NULL);
-
+        }
         r = cgroup_create(m->own, reterr);
         if (r >= 0)
                 r = cgroup_attach(m->own, getpid(), reterr);
-        if (r >= 0)
-                r = cgroup_create(m->payload, reterr);
-        if (r >= 0)
-                r = cgroup_apply_limits(m->payload, &m->config->limits, reterr);
-        if (r >= 0)
-                r = cgroup_create(m->ns, reterr);
-        if (r < 0)
+        if (r < 0) {
+                runtime_state_done(&rs);
                 return r;
+        }
+
+        if (m->adopted) {
+                r = monitor_adopt(m, &rs, reterr);
+                runtime_state_done(&rs);
+                if (r < 0)
+                        return r;
+        } else {
+                runtime_state_done(&rs);
+                /* A payload cgroup left by a crashed run is only reused when nothing lives in
+                 * it. */
+                bool empty = true;
+                if (cgroup_is_empty(m->payload, &empty) >= 0 && !empty)
+                        return berth_error_setf(reterr, EBUSY, "cgroup '%s' still has processes",
+                                                payload);
+                (void)cgroup_destroy(m->payload, NULL);
+                r = cgroup_create(m->payload, reterr);
+                if (r >= 0)
+                        r = cgroup_apply_limits(m->payload, &m->config->limits, reterr);
+                if (r >= 0)
+                        r = cgroup_create(m->ns, reterr);
+                if (r < 0)
+                        return r;
+        }
 
         _cleanup_strv_free_ char **hier = NULL;
         for (size_t i = 0; i < m->layout->n_v1; i++) {
@@ -746,6 +790,14 @@ static int monitor_setup(Monitor *m, BerthError **reterr)
         if (r < 0)
                 return berth_error_set(reterr, r, "create event loop");
 
+        if (m->adopted) {
+                r = epoll_add(m, m->init.pidfd, EPOLLIN, &m->init_item);
+                if (r < 0)
+                        return berth_error_set(reterr, r, "watch container init");
+                monitor_write_state(m);
+                log_debug("adopted init %d", (int)m->init.pid);
+                return 0;
+        }
         m->state = BERTH_STATE_STARTING;
         m->since = realtime_usec();
         r = spawn_init(m, reterr);
