@@ -191,10 +191,14 @@ void berth_info_clear(BerthInfo *info)
 
 int berth_info(BerthContext *ctx, const char *name, BerthInfo *ret, BerthError **reterr)
 {
-        _cleanup_(config_freep) BerthConfig *c = NULL;
-        int r = container_load_config(ctx, name, "info", &c, reterr);
+        int r = container_check(ctx, name, "info", reterr);
         if (r < 0)
                 return r;
+        /* A broken config.yaml does not hide the state: `berth config validate` reports it. */
+        _cleanup_(config_freep) BerthConfig *c = NULL;
+        _cleanup_free_ char *cfg = context_config_path(ctx, name);
+        if (config_load_file(cfg, &c, NULL) < 0)
+                c = config_new();
 
         BerthInfo info = {
                 .name = xstrdup(name),

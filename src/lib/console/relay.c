@@ -64,10 +64,10 @@ size_t console_escape_filter(int *state, const uint8_t *in, size_t len, uint8_t 
 typedef struct Relay {
         int in_fd, out_fd, peer_fd;
         int signal_fd;
-        bool raw;             /* in_fd was put in raw mode; saved_termios holds the original */
+        bool raw; /* in_fd was put in raw mode; saved_termios holds the original */
         struct termios saved_termios;
         bool mask_changed;
-        bool drain_sigpipe;   /* we blocked SIGPIPE and must swallow a pending one on exit */
+        bool drain_sigpipe; /* we blocked SIGPIPE and must swallow a pending one on exit */
         sigset_t saved_mask;
 } Relay;
 

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Shared declarations of the berth command-line tool. Every subcommand lives in its own
+ * tools/cmd-*.c, parses its arguments, calls one libberth function and presents the result. */
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "berth.h"
+
+/* Exit statuses: 0 success, 1 the operation failed, 2 the command line was wrong. */
+#define EXIT_USAGE 2
+
+/* Global options (berth.c). */
+extern bool arg_quiet;
+
+/* The library context built from the global options, created on first use. NULL when it
+ * could not be created; the error has then been printed. */
+BerthContext *tool_context(void);
+
+/* A subcommand: argv[0] is its name; returns the process exit status. */
+typedef int (*VerbFunc)(int argc, char *argv[]);
+
+int verb_create(int argc, char *argv[]);
+int verb_start(int argc, char *argv[]);
+int verb_stop(int argc, char *argv[]);
+int verb_restart(int argc, char *argv[]);
+int verb_freeze(int argc, char *argv[]);
+int verb_thaw(int argc, char *argv[]);
+int verb_wait(int argc, char *argv[]);
+int verb_list(int argc, char *argv[]);
+int verb_info(int argc, char *argv[]);
+int verb_attach(int argc, char *argv[]);
+int verb_console(int argc, char *argv[]);
+int verb_destroy(int argc, char *argv[]);
+int verb_config(int argc, char *argv[]);
+
+/* ---- errors (tool-util.c) ---- */
+
+/* Prints "berth: <message>" for a failed library call; returns 1. */
+int tool_fail(const BerthError *err, int r);
+/* Prints "berth: <fmt>" for a usage error; returns EXIT_USAGE. */
+_printf_(1, 2) int tool_usage_error(const char *fmt, ...);
+/* Reports getopt's '?' and ':' results for subcommand verb (NULL: the global options);
+ * returns EXIT_USAGE. */
+int tool_option_error(const char *verb, int c, char *argv[]);
+/* Prints usage (a subcommand's synopsis and options) to stdout; returns 0. */
+int tool_help(const char *text);
+/* 0 when name is a valid container name, else prints the error and returns EXIT_USAGE. */
+int tool_check_name(const char *name);
+/* Checks that n_min..n_max positional arguments remain after option parsing (argv[optind..]);
+ * prints the error and returns EXIT_USAGE otherwise. what names the first one when missing. */
+int tool_check_args(const char *verb, int argc, char *argv[], int optind, int n_min, int n_max,
+                    const char *what);
+/* Cuts argv at the first "--": *argc becomes its index and the words after it are returned
+ * (a NULL-terminated tail of argv, possibly empty); NULL when there is no "--". */
+char **tool_split_dashdash(int *argc, char *argv[]);
+
+/* "10", "10s", "1500ms", "2m" -> microseconds; a usage error (returns EXIT_USAGE) if bad. */
+int tool_parse_timeout(const char *verb, const char *s, uint64_t *ret_usec);
+
+/* ---- output (tool-util.c) ---- */
+
+/* "12.3 MiB" (sep " ") or "12.3MiB" (sep ""); bytes below 1 KiB as "512 B". */
+const char *format_bytes(char *buf, size_t size, uint64_t bytes, const char *sep);
+/* A JSON string literal with quotes and escapes. */
+void json_print_string(FILE *f, const char *s);
+/* One object: {"name": .., "state": .., ...}, unknown values as null. */
+void json_print_info(FILE *f, const BerthInfo *info);

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <getopt.h>
+
+#include "berth-tool.h"
+
+static const char start_help[] =
+        "Usage: berth start NAME\n"
+        "\n"
+        "Start container NAME. Returns once its init runs, or with the reason it could not\n"
+        "start.\n"
+        "\n"
+        "Options:\n"
+        "  -h, --help  show this help\n";
+
+int verb_start(int argc, char *argv[])
+{
+        static const struct option options[] = {
+                {"help", no_argument, NULL, 'h'},
+                {},
+        };
+        _cleanup_(berth_error_freep) BerthError *err = NULL;
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, ":h", options, NULL)) >= 0) {
+                if (c == 'h')
+                        return tool_help(start_help);
+                return tool_option_error("start", c, argv);
+        }
+        r = tool_check_args("start", argc, argv, optind, 1, 1, "container name");
+        if (r != 0)
+                return r;
+        const char *name = argv[optind];
+        r = tool_check_name(name);
+        if (r != 0)
+                return r;
+
+        BerthContext *ctx = tool_context();
+        if (!ctx)
+                return EXIT_FAILURE;
+        r = berth_start(ctx, name, &err);
+        if (r < 0)
+                return tool_fail(err, r);
+        return EXIT_SUCCESS;
+}
