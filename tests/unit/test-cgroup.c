@@ -1257,6 +1257,46 @@ cleanup:
         ok(rmdir(subroot) == 0, "real v2: nothing left below our sub-root");
 }
 
+/* Delegation on a fake tree: directory and files change owner in every hierarchy. Needs root
+ * (chown to another uid); counted as skipped otherwise. */
+static void test_fake_chown(const char *tmp)
+{
+        if (geteuid() != 0) {
+                skip("chown: needs root");
+                return;
+        }
+        LOCAL(root, "%s/chown", tmp);
+        mkdir(root, 0755);
+        _cleanup_(cgroup_layout_freep) CgroupLayout *l = fake_v1_layout(root, NULL, true);
+        _cleanup_(berth_error_freep) BerthError *e = NULL;
+        _cleanup_(cgroup_freep) Cgroup *cg = NULL;
+        is_int(cgroup_new(l, "berth/d/ns", &cg), 0, "chown: new");
+        for (size_t i = 0; i < ELEMENTSOF(fake_v1); i++) {
+                LOCAL(dir, "%s/%s/berth/d/ns", root, fake_v1[i][0]);
+                (void)mkdir_p_at(AT_FDCWD, dir, 0755);
+                LOCAL(file, "%s/cgroup.procs", dir);
+                put(file, "");
+        }
+        (void)mkdir_p_at(AT_FDCWD, P("%s/unified/berth/d/ns", root), 0755);
+        is_int(cgroup_chown(cg, 100000, 100001, &e), 0, "chown: delegate");
+        bool all = true;
+        for (size_t i = 0; i < ELEMENTSOF(fake_v1); i++) {
+                struct stat d, f;
+                LOCAL(dir, "%s/%s/berth/d/ns", root, fake_v1[i][0]);
+                LOCAL(file, "%s/cgroup.procs", dir);
+                all = all && stat(dir, &d) == 0 && stat(file, &f) == 0 && d.st_uid == 100000 &&
+                      d.st_gid == 100001 && f.st_uid == 100000 && f.st_gid == 100001;
+        }
+        ok(all, "chown: directory and files owned by the container's root in every hierarchy");
+        struct stat parent;
+        ok(stat(P("%s/memory/berth/d", root), &parent) == 0 && parent.st_uid == 0,
+           "chown: the parent (with the limits) stays root's");
+        _cleanup_(cgroup_freep) Cgroup *missing = NULL;
+        is_int(cgroup_new(l, "berth/none", &missing), 0, "chown: new (missing)");
+        ok(cgroup_chown(missing, 1, 1, &e) < 0 && e && strstr(e->message, "delegate cgroup"),
+           "chown: a missing cgroup is an error naming it");
+}
+
 int main(void)
 {
         test_mountinfo();
@@ -1269,6 +1309,7 @@ int main(void)
         }
         test_fake_v1(tmpl);
         test_fake_v2(tmpl);
+        test_fake_chown(tmpl);
         rm_rf_at(AT_FDCWD, tmpl);
 
         if (geteuid() != 0)

@@ -9,6 +9,7 @@
 #include "berth.h"
 #include "init.h"
 #include "monitor/monitor.h"
+#include "ns/idmap.h"
 #include "ns/ns.h"
 #include "path-util.h"
 #include "tap.h"
@@ -167,8 +168,51 @@ static void test_ns_and_paths(void)
         is_str(c, "berth/web.monitor", "monitor cgroup apart from the payload");
 }
 
+static void test_idmap(void)
+{
+        _cleanup_free_ char *t = NULL;
+        BerthError *e = NULL;
+        BerthIdmap one = {0, 100000, 65536};
+        ok(idmap_format(&one, 1, &t, NULL) == 0 && streq(t, "0 100000 65536\n"), "one range");
+        BerthIdmap two[] = {{0, 200000, 1000}, {1000, 300000, 64536}};
+        free(t);
+        t = NULL;
+        ok(idmap_format(two, 2, &t, NULL) == 0 &&
+                   streq(t, "0 200000 1000\n1000 300000 64536\n"),
+           "two ranges");
+        is_int(idmap_host_root(two, 2), 200000, "host uid of container root");
+        BerthIdmap noroot = {1, 100000, 10};
+        ok(idmap_format(&noroot, 1, &t, &e) == -EINVAL && strstr(e->message, "root"),
+           "container root must be mapped");
+        e = berth_error_free(e);
+        BerthIdmap overlap[] = {{0, 100000, 100}, {50, 200000, 100}};
+        ok(idmap_format(overlap, 2, &t, &e) == -EINVAL && strstr(e->message, "overlap"),
+           "overlapping container ranges");
+        e = berth_error_free(e);
+        BerthIdmap hostoverlap[] = {{0, 100000, 100}, {100, 100050, 100}};
+        ok(idmap_format(hostoverlap, 2, &t, &e) == -EINVAL, "overlapping host ranges");
+        e = berth_error_free(e);
+        BerthIdmap wrap = {0, UINT32_MAX, 2};
+        ok(idmap_format(&wrap, 1, &t, &e) == -EINVAL && strstr(e->message, "overflows"),
+           "range past 2^32");
+        e = berth_error_free(e);
+        BerthIdmap empty = {0, 100000, 0};
+        ok(idmap_format(&empty, 1, &t, &e) == -EINVAL, "empty range");
+        e = berth_error_free(e);
+        BerthConfig c = {};
+        size_t n;
+        const BerthIdmap *def = idmap_effective(&c, &n);
+        ok(n == 1 && def->container == 0 && def->host == IDMAP_DEFAULT_HOST &&
+                   def->count == IDMAP_DEFAULT_COUNT,
+           "default map when the config has none");
+        c.idmap = two;
+        c.n_idmap = 2;
+        ok(idmap_effective(&c, &n) == two && n == 2, "the config's map when it has one");
+}
+
 int main(void)
 {
+        test_idmap();
         test_states();
         test_names();
         test_init_signals();

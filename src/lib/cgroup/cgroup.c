@@ -935,3 +935,52 @@ int cgroup_count_live(Cgroup *cg, size_t *ret)
         *ret = n;
         return 0;
 }
+
+/* ---- delegation -------------------------------------------------------------------------- */
+
+static int chown_dir_and_files(const char *dir, uid_t uid, gid_t gid)
+{
+        _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dfd < 0)
+                return negative_errno();
+        if (fchown(dfd, uid, gid) < 0)
+                return negative_errno();
+        int fd2 = dup(dfd);
+        if (fd2 < 0)
+                return negative_errno();
+        DIR *d = fdopendir(fd2);
+        if (!d) {
+                close(fd2);
+                return negative_errno();
+        }
+        int r = 0;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                if (de->d_type != DT_REG)
+                        continue;
+                if (fchownat(dfd, de->d_name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 && r == 0)
+                        r = negative_errno();
+        }
+        closedir(d);
+        return r;
+}
+
+int cgroup_chown(Cgroup *cg, uid_t uid, gid_t gid, BerthError **reterr)
+{
+        if (!cg)
+                return berth_error_setf(reterr, EINVAL, "delegate cgroup: no cgroup given");
+        for (size_t i = 0; i < cg->layout->n_v1; i++) {
+                int r = chown_dir_and_files(cg->v1_paths[i], uid, gid);
+                if (r < 0)
+                        return berth_error_set(reterr, r, "delegate cgroup '%s' to uid %u",
+                                               cg->v1_paths[i], (unsigned)uid);
+        }
+        if (cg->unified_path) {
+                int r = chown_dir_and_files(cg->unified_path, uid, gid);
+                /* On hybrid hosts the unified directory is only for tracking, best effort. */
+                if (r < 0 && cg->layout->unified)
+                        return berth_error_set(reterr, r, "delegate cgroup '%s' to uid %u",
+                                               cg->unified_path, (unsigned)uid);
+        }
+        return 0;
+}

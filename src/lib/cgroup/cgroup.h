@@ -77,3 +77,7 @@ int cgroup_attach_root(const CgroupLayout *layout, pid_t pid);
 /* Counts the processes of the subtree that are alive (zombies not counted: an init that is
  * not reaping still holds them, and pids.current counts them). */
 int cgroup_count_live(Cgroup *cg, size_t *ret);
+/* Delegates the cgroup to uid/gid (the container's root, for an unprivileged container): its
+ * directory and the files in it, in every hierarchy, so that root inside can create and manage
+ * its own sub-cgroups. The limits stay with the parent, which the container cannot see. */
+int cgroup_chown(Cgroup *cg, uid_t uid, gid_t gid, BerthError **reterr);

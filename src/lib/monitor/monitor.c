@@ -645,6 +645,26 @@ static char **build_env(const BerthConfig *c)
         return env;
 }
 
+/* Keys the format accepts but this version does not act on yet: refused by name rather than
+ * silently ignored. */
+static int check_supported(const BerthConfig *c, BerthError **reterr)
+{
+        if (c->rootfs_backend && !streq(c->rootfs_backend, "dir"))
+                return berth_error_setf(reterr, EOPNOTSUPP,
+                                        "key 'rootfs.backend': '%s' is not supported yet (only "
+                                        "'dir')",
+                                        c->rootfs_backend);
+        for (size_t i = 0; i < c->n_network; i++)
+                if (c->network[i].type != BERTH_NET_NONE && c->network[i].type != BERTH_NET_EMPTY)
+                        return berth_error_setf(reterr, EOPNOTSUPP,
+                                                "key 'network[%zu].type': '%s' is not supported "
+                                                "yet (only 'none' and 'empty')",
+                                                i, berth_net_type_to_string(c->network[i].type));
+        if (c->hooks_pre_start || c->hooks_post_stop)
+                return berth_error_setf(reterr, EOPNOTSUPP, "key 'hooks': not supported yet");
+        return 0;
+}
+
 static int monitor_setup(Monitor *m, BerthError **reterr)
 {
         int r;
@@ -670,6 +690,8 @@ static int monitor_setup(Monitor *m, BerthError **reterr)
         r = config_load_file(cfg, &m->config, reterr);
         if (r >= 0)
                 r = config_validate(m->config, reterr);
+        if (r >= 0)
+                r = check_supported(m->config, reterr);
         if (r < 0)
                 return r;
         if (!m->config->privileged) {
@@ -737,6 +759,8 @@ static int monitor_setup(Monitor *m, BerthError **reterr)
                         r = cgroup_apply_limits(m->payload, &m->config->limits, reterr);
                 if (r >= 0)
                         r = cgroup_create(m->ns, reterr);
+                if (r >= 0 && !m->config->privileged)
+                        r = cgroup_chown(m->ns, m->host_root, m->host_root, reterr);
                 if (r < 0)
                         return r;
         }

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* A container's configuration: YAML (libyaml) into this plain struct through a key table. */
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../../shared/error.h"
+
+#define CONFIG_MAX_BYTES (1024 * 1024) /* a config file larger than this is refused */
+#define CONFIG_MAX_DEPTH 16            /* nesting of mappings/sequences */
+#define CONFIG_MAX_LIST 1024           /* entries in any one list */
+
+typedef enum InitKind {
+        INIT_KIND_AUTO, /* detect from the rootfs */
+        INIT_KIND_SYSTEMD,
+        INIT_KIND_SYSVINIT,
+        INIT_KIND_BUSYBOX,
+        INIT_KIND_OPENRC,
+        INIT_KIND_OTHER,
+        _INIT_KIND_MAX,
+        _INIT_KIND_INVALID = -1,
+} InitKind;
+const char *init_kind_to_string(InitKind k);
+InitKind init_kind_from_string(const char *s);
+
+typedef struct BerthIdmap {
+        uint32_t container, host, count;
+} BerthIdmap;
+
+/* 0 means "not set" for every field: none of these accepts 0 as a value. */
+typedef struct BerthLimits {
+        uint64_t memory;     /* bytes (limits.memory) */
+        uint64_t swap;       /* bytes of swap on top of memory (limits.swap); needs memory */
+        uint64_t cpus_milli; /* 1500 = 1.5 CPUs (limits.cpus) */
+        uint64_t cpu_weight; /* 1..10000, cgroup v2 scale (limits.cpu_weight) */
+        uint64_t pids;       /* (limits.pids) */
+        uint64_t io_weight;  /* 1..10000, cgroup v2 scale (limits.io_weight) */
+} BerthLimits;
+
+typedef enum BerthNetType {
+        BERTH_NET_NONE,  /* share nothing: a new net namespace with only lo */
+        BERTH_NET_EMPTY, /* same as none, kept for LXC users */
+        BERTH_NET_VETH,
+        BERTH_NET_MACVLAN,
+        BERTH_NET_PHYS,
+        _BERTH_NET_TYPE_MAX,
+        _BERTH_NET_TYPE_INVALID = -1,
+} BerthNetType;
+const char *berth_net_type_to_string(BerthNetType t);
+BerthNetType berth_net_type_from_string(const char *s);
+
+typedef struct BerthNet {
+        BerthNetType type;
+        char *name;    /* interface name inside (eth0) */
+        char *bridge;  /* veth: host bridge */
+        char *link;    /* macvlan/phys: host interface */
+        char *hwaddr;  /* NULL: derived from the container name */
+        char *ipv4;    /* "10.0.3.10/24" */
+        char *gateway; /* "10.0.3.1" */
+        uint32_t mtu;  /* 0: default */
+} BerthNet;
+
+typedef struct BerthMount {
+        char *source;    /* host path (bind) or fs source */
+        char *target;    /* absolute path inside the container */
+        char *type;      /* NULL for bind mounts, else fs type ("tmpfs") */
+        char **options;  /* as written: "bind", "rbind", "ro", "rw", "nosuid", "nodev", "noexec",
+                            "create=dir", "create=file", "optional", or fs data ("size=10M") */
+        unsigned long flags; /* MS_* derived from options */
+        char *data;          /* fs data joined with ',' (NULL when none) */
+        bool bind;
+        bool recursive;
+        bool readonly;
+        bool optional;   /* a missing source is skipped, not an error */
+        int create;      /* 0 none, 1 dir, 2 file: create the target when missing */
+} BerthMount;
+
+typedef struct BerthConfig {
+        char *name;
+        char *rootfs_backend; /* "dir" (default), "overlay", "btrfs" */
+        char *rootfs_path;    /* relative to the container dir, or absolute; default "rootfs" */
+
+        char **init_cmd;             /* default: [/sbin/init] */
+        InitKind init_kind;          /* init.kind, default auto */
+        int halt_signal;             /* 0: from init_kind's table */
+        int reboot_signal;           /* 0: from init_kind's table */
+        uint64_t stop_timeout_usec;  /* init.stop_timeout (seconds in YAML), default 30 s */
+
+        char *hostname;              /* default: name */
+        bool privileged;             /* default false: user namespace + idmap */
+        BerthIdmap *idmap;
+        size_t n_idmap;
+
+        BerthLimits limits;
+
+        BerthNet *network;
+        size_t n_network;
+
+        BerthMount *mounts;
+        size_t n_mounts;
+
+        char **cap_drop;    /* security.capabilities.drop: names without CAP_, lower case */
+        char **cap_keep;    /* security.capabilities.keep: when set, everything else is dropped */
+        char *seccomp;      /* "default", "unconfined", or a profile path */
+        char *apparmor;     /* profile name, "unconfined", or NULL for the default */
+        bool no_new_privs;
+
+        unsigned console_ttys; /* console.ttys, default 4, max 64 */
+        bool console_log;      /* console.log, default true */
+
+        bool autostart;
+        int64_t autostart_order;
+        uint64_t autostart_delay_usec;
+        char *autostart_group;
+
+        char **environment; /* KEY=VALUE */
+
+        char **hooks_pre_start; /* shell command lines */
+        char **hooks_post_stop;
+
+        char *template_name;     /* template.name: provenance, and for "create -f" */
+        char **template_options; /* template.options */
+} BerthConfig;
+
+/* Container names: [a-z0-9][a-z0-9-]{0,62} (a path component, a hostname label, a cgroup name). */
+bool config_name_is_valid(const char *name);
+
+/* Defaults filled in; name NULL. */
+BerthConfig *config_new(void);
+BerthConfig *config_free(BerthConfig *c);
+DEFINE_TRIVIAL_CLEANUP_FUNC(BerthConfig *, config_free);
+
+/* Parses YAML text on top of c: keys present replace what c holds (lists are replaced whole).
+ * filename is used in messages only. Every error reads "FILE:LINE:COL: key 'a.b': what", and on
+ * error c is left unchanged. */
+int config_parse_into(BerthConfig *c, const char *text, size_t len, const char *filename,
+                      BerthError **reterr);
+/* config_new() + config_parse_into() from a file (capped at CONFIG_MAX_BYTES). */
+int config_load_file(const char *path, BerthConfig **ret, BerthError **reterr);
+/* Cross-key checks: swap needs memory, macvlan/phys need a link, interface names are unique.
+ * An unprivileged config without idmap passes: the caller allocates a default range. */
+int config_validate(const BerthConfig *c, BerthError **reterr);
+/* Normalised YAML of every key (what `berth config NAME show` prints, and what is saved). */
+char *config_to_yaml(const BerthConfig *c);
+/* Writes config_to_yaml() atomically to path. */
+int config_save(const BerthConfig *c, const char *path, BerthError **reterr);
+
+/* The key table, for completeness tests and documentation: dotted key names. */
+typedef struct ConfigKeyInfo {
+        const char *key;  /* "limits.memory" */
+        const char *type; /* "size", "string", "bool", "uint", "signal", "list", "map", … */
+} ConfigKeyInfo;
+const ConfigKeyInfo *config_key_table(size_t *ret_n);
