@@ -4,26 +4,43 @@
 #include "berth-tool.h"
 
 static const char start_help[] =
-        "Usage: berth start NAME\n"
+        "Usage: berth start NAME [--wait [--timeout SEC]]\n"
         "\n"
         "Start container NAME. Returns once its init runs, or with the reason it could not\n"
         "start.\n"
         "\n"
         "Options:\n"
-        "  -h, --help  show this help\n";
+        "  -w, --wait         also wait until the guest reports it finished booting\n"
+        "                     (READY=1 on NOTIFY_SOCKET, as systemd sends it)\n"
+        "  -t, --timeout SEC  give up waiting after SEC (default: no limit)\n"
+        "  -h, --help         show this help\n";
 
 int verb_start(int argc, char *argv[])
 {
         static const struct option options[] = {
                 {"help", no_argument, NULL, 'h'},
+                {"wait", no_argument, NULL, 'w'},
+                {"timeout", required_argument, NULL, 't'},
                 {},
         };
+        bool wait = false;
+        uint64_t timeout = UINT64_MAX;
         _cleanup_(berth_error_freep) BerthError *err = NULL;
         int c, r;
 
-        while ((c = getopt_long(argc, argv, ":h", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, ":hwt:", options, NULL)) >= 0) {
                 if (c == 'h')
                         return tool_help(start_help);
+                if (c == 'w') {
+                        wait = true;
+                        continue;
+                }
+                if (c == 't') {
+                        r = tool_parse_timeout("start", optarg, &timeout);
+                        if (r != 0)
+                                return r;
+                        continue;
+                }
                 return tool_option_error("start", c, argv);
         }
         r = tool_check_args("start", argc, argv, optind, 1, 1, "container name");
@@ -38,6 +55,8 @@ int verb_start(int argc, char *argv[])
         if (!ctx)
                 return EXIT_FAILURE;
         r = berth_start(ctx, name, &err);
+        if (r >= 0 && wait)
+                r = berth_wait_ready(ctx, name, timeout, &err);
         if (r < 0)
                 return tool_fail(err, r);
         return EXIT_SUCCESS;

@@ -82,6 +82,10 @@ int berth_thaw(BerthContext *ctx, const char *name, BerthError **reterr);
 int berth_wait(BerthContext *ctx, const char *name, BerthState state, uint64_t timeout_usec,
                BerthError **reterr);
 int berth_destroy(BerthContext *ctx, const char *name, bool force, BerthError **reterr);
+/* Waits until init reported READY=1 over NOTIFY_SOCKET (systemd), or at once for inits that do
+ * not notify; fails when init goes away first, -ETIMEDOUT after timeout_usec. */
+int berth_wait_ready(BerthContext *ctx, const char *name, uint64_t timeout_usec,
+                     BerthError **reterr);
 
 typedef struct BerthAttachOptions {
         char **env;   /* extra KEY=VALUE */

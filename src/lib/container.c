@@ -445,6 +445,65 @@ int berth_wait(BerthContext *ctx, const char *name, BerthState want, uint64_t ti
                                 berth_state_to_string(want));
 }
 
+int berth_wait_ready(BerthContext *ctx, const char *name, uint64_t timeout_usec,
+                     BerthError **reterr)
+{
+        int r = container_check(ctx, name, "wait for ready", reterr);
+        if (r < 0)
+                return r;
+        _cleanup_close_ int fd = -EBADF;
+        r = container_connect(ctx, name, &fd);
+        if (r == -ESRCH)
+                return berth_error_setf(reterr, ESRCH, "wait for ready '%s': not running", name);
+        if (r < 0)
+                return berth_error_set(reterr, r, "wait for ready '%s'", name);
+        _cleanup_(proto_message_freep) ProtoMessage *req = proto_message_new(PROTO_CMD_SUBSCRIBE, 0);
+        _cleanup_(proto_message_freep) ProtoMessage *reply = NULL;
+        r = proto_call(fd, req, CALL_TIMEOUT_USEC, &reply, NULL, NULL, NULL);
+        if (r < 0)
+                return berth_error_set(reterr, r, "wait for ready '%s'", name);
+
+        uint64_t deadline = timeout_usec == UINT64_MAX ? UINT64_MAX : now_usec() + timeout_usec;
+        uint32_t ready = 0, st = BERTH_STATE_RUNNING;
+        (void)proto_get_u32(reply, PROTO_TAG_READY, &ready);
+        (void)proto_get_u32(reply, PROTO_TAG_STATE, &st);
+        while (!ready) {
+                if (st == BERTH_STATE_STOPPING || st == BERTH_STATE_STOPPED ||
+                    st == BERTH_STATE_ABORTING)
+                        return berth_error_setf(reterr, ESRCH,
+                                                "wait for ready '%s': init stopped before it "
+                                                "was ready",
+                                                name);
+                uint64_t now = now_usec();
+                if (deadline != UINT64_MAX && now >= deadline)
+                        return berth_error_setf(reterr, ETIMEDOUT,
+                                                "wait for ready '%s': timed out", name);
+                int ms = deadline == UINT64_MAX ? -1
+                                                : (int)MIN((deadline - now + 999) / 1000,
+                                                           (uint64_t)INT32_MAX);
+                struct pollfd p = {.fd = fd, .events = POLLIN};
+                r = poll(&p, 1, ms);
+                if (r < 0 && errno != EINTR)
+                        return berth_error_set(reterr, errno, "wait for ready '%s'", name);
+                if (r <= 0)
+                        continue;
+                _cleanup_(proto_message_freep) ProtoMessage *ev = NULL;
+                r = proto_recv(fd, &ev, NULL, NULL);
+                if (r == -ECONNRESET)
+                        return berth_error_setf(reterr, ESRCH,
+                                                "wait for ready '%s': init stopped before it "
+                                                "was ready",
+                                                name);
+                if (r < 0)
+                        return berth_error_set(reterr, r, "wait for ready '%s'", name);
+                if (ev->command == PROTO_CMD_EVENT) {
+                        (void)proto_get_u32(ev, PROTO_TAG_READY, &ready);
+                        (void)proto_get_u32(ev, PROTO_TAG_STATE, &st);
+                }
+        }
+        return 0;
+}
+
 /* ---- create, destroy ------------------------------------------------------------------------ */
 
 static int parse_user_config(BerthConfig *c, const char *path, BerthError **reterr)

@@ -39,6 +39,7 @@ typedef enum ItemKind {
         ITEM_INIT,
         ITEM_TIMER,
         ITEM_CONSOLE,
+        ITEM_NOTIFY,
         ITEM_CLIENT,
 } ItemKind;
 
@@ -77,7 +78,10 @@ typedef struct Monitor {
 
         int epfd, listen_fd, timer_fd, lock_fd, console_log_fd;
         size_t console_log_size;
-        Item listen_item, init_item, timer_item, console_item;
+        Item listen_item, init_item, timer_item, console_item, notify_item;
+        char *uuid;
+        char *os_release;
+        bool ready; /* READY=1 seen (or an init that does not notify) */
 
         SpawnResult init;
         int slaves[MONITOR_TTYS_MAX + 1]; /* held so a closed console never hangs up the master */
@@ -116,6 +120,7 @@ static ProtoMessage *state_message(Monitor *m, uint16_t command)
         proto_put_u32(msg, PROTO_TAG_STATE, m->state);
         proto_put_u32(msg, PROTO_TAG_INIT_PID, m->init.pid > 0 ? m->init.pid : 0);
         proto_put_u64(msg, PROTO_TAG_SINCE, m->since);
+        proto_put_u32(msg, PROTO_TAG_READY, m->ready);
         return msg;
 }
 
@@ -131,6 +136,16 @@ static void client_free(Monitor *m, Client *c)
         free(c);
 }
 
+static void broadcast_state(Monitor *m)
+{
+        _cleanup_(proto_message_freep) ProtoMessage *ev = state_message(m, PROTO_CMD_EVENT);
+        for (Client *c = m->clients, *next; c; c = next) {
+                next = c->next;
+                if (c->subscribed && proto_send(c->fd, ev, NULL, 0) < 0)
+                        client_free(m, c);
+        }
+}
+
 static void monitor_set_state(Monitor *m, BerthState s)
 {
         if (m->state == s)
@@ -139,13 +154,7 @@ static void monitor_set_state(Monitor *m, BerthState s)
         m->since = realtime_usec();
         log_debug("state %s", berth_state_to_string(s));
         monitor_write_state(m);
-
-        _cleanup_(proto_message_freep) ProtoMessage *ev = state_message(m, PROTO_CMD_EVENT);
-        for (Client *c = m->clients, *next; c; c = next) {
-                next = c->next;
-                if (c->subscribed && proto_send(c->fd, ev, NULL, 0) < 0)
-                        client_free(m, c);
-        }
+        broadcast_state(m);
 }
 
 static int reply_status(int fd, uint16_t command, int status, const char *error)
@@ -182,6 +191,9 @@ static void release_init(Monitor *m)
                 (void)epoll_ctl(m->epfd, EPOLL_CTL_DEL, m->init.pidfd, NULL);
         if (m->init.n_masters > 0)
                 (void)epoll_ctl(m->epfd, EPOLL_CTL_DEL, m->init.masters[0], NULL);
+        if (m->init.notify_fd >= 0)
+                (void)epoll_ctl(m->epfd, EPOLL_CTL_DEL, m->init.notify_fd, NULL);
+        m->ready = false;
         for (size_t i = 0; i < m->init.n_masters; i++)
                 m->slaves[i] = safe_close(m->slaves[i]);
         spawn_result_done(&m->init);
@@ -206,6 +218,9 @@ static int spawn_init(Monitor *m, BerthError **reterr)
                 .lsm_profile = m->lsm_profile,
                 .env = m->env,
                 .ns_cgroup = m->ns,
+                .uuid = m->uuid,
+                .os_release = m->os_release,
+                .bind_ttys = m->init_kind != INIT_KIND_SYSTEMD,
         };
         if (!m->config->privileged)
                 p.idmap = idmap_effective(m->config, &p.n_idmap);
@@ -221,8 +236,12 @@ static int spawn_init(Monitor *m, BerthError **reterr)
         r = epoll_add(m, m->init.pidfd, EPOLLIN, &m->init_item);
         if (r >= 0)
                 r = epoll_add(m, m->init.masters[0], EPOLLIN, &m->console_item);
+        if (r >= 0)
+                r = epoll_add(m, m->init.notify_fd, EPOLLIN, &m->notify_item);
         if (r < 0)
                 return berth_error_set(reterr, r, "watch container init");
+        /* Only systemd is known to report READY=1; other inits count as ready once running. */
+        m->ready = m->init_kind != INIT_KIND_SYSTEMD;
         m->halt_sent = m->killed = false;
         m->alone_since = 0;
         return 0;
@@ -388,6 +407,26 @@ static void handle_console(Monitor *m)
                 if (c->console_proxy && send(c->fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 &&
                     errno != EAGAIN)
                         client_free(m, c);
+        }
+}
+
+/* sd_notify datagrams: newline-separated assignments; READY=1 is the one that matters. */
+static void handle_notify(Monitor *m)
+{
+        char buf[4097];
+        ssize_t n = recv(m->init.notify_fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+        if (n <= 0)
+                return;
+        buf[n] = 0;
+        for (char *line = buf, *next; line; line = next) {
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = 0;
+                if (streq(line, "READY=1") && !m->ready) {
+                        m->ready = true;
+                        log_debug("init reported READY=1");
+                        broadcast_state(m);
+                }
         }
 }
 
@@ -605,6 +644,9 @@ static int run_loop(Monitor *m)
                         case ITEM_CONSOLE:
                                 handle_console(m);
                                 break;
+                        case ITEM_NOTIFY:
+                                handle_notify(m);
+                                break;
                         case ITEM_CLIENT:
                                 handle_client(m, (Client *)it);
                                 i = n; /* a client may have freed another one */
@@ -634,10 +676,22 @@ static int monitor_adopt(Monitor *m, const RuntimeState *rs, BerthError **reterr
         return 0;
 }
 
-static char **build_env(const BerthConfig *c)
+/* systemd's container interface: container, container_uuid, container_ttys, NOTIFY_SOCKET. */
+static char **build_env(const BerthConfig *c, const char *uuid, InitKind kind)
 {
         char **env = NULL;
         strv_extend(&env, "container=berth");
+        if (uuid)
+                strv_push(&env, xasprintf("container_uuid=%s", uuid));
+        strv_extend(&env, "NOTIFY_SOCKET=/run/host/notify");
+        if (kind == INIT_KIND_SYSTEMD && c->console_ttys > 0) {
+                /* pts 0 is the console; the ttys follow in order in the container's devpts. */
+                _cleanup_strv_free_ char **ttys = NULL;
+                for (unsigned i = 1; i <= c->console_ttys; i++)
+                        strv_push(&ttys, xasprintf("pts/%u", i));
+                _cleanup_free_ char *list = strv_join(ttys, " ");
+                strv_push(&env, xasprintf("container_ttys=%s", list));
+        }
         strv_extend(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
         strv_extend(&env, "TERM=linux");
         STRV_FOREACH(e, c->environment)
@@ -773,7 +827,7 @@ static int monitor_setup(Monitor *m, BerthError **reterr)
         MountPlanOptions mopts = {
                 .cgroup_unified = m->layout->unified,
                 .cgroup_v1_hierarchies = hier,
-                .ttys = m->config->console_ttys,
+                .ttys = m->init_kind == INIT_KIND_SYSTEMD ? 0 : m->config->console_ttys,
                 .userns = !m->config->privileged,
         };
         r = mount_plan_build(m->config, &mopts, &m->plan, reterr);
@@ -789,7 +843,13 @@ static int monitor_setup(Monitor *m, BerthError **reterr)
                 log_debug("%s", notice);
         if (m->lsm != &lsm_none_ops)
                 m->lsm_profile = m->config->apparmor ? m->config->apparmor : "berth-default";
-        m->env = build_env(m->config);
+        r = container_uuid_get(m->container_dir, &m->uuid);
+        if (r < 0)
+                return berth_error_set(reterr, r, "read or create '%s/uuid'", m->container_dir);
+        if (read_full_file_at(AT_FDCWD, "/etc/os-release", 64 * 1024, &m->os_release, NULL) < 0)
+                (void)read_full_file_at(AT_FDCWD, "/usr/lib/os-release", 64 * 1024,
+                                        &m->os_release, NULL);
+        m->env = build_env(m->config, m->uuid, m->init_kind);
 
         m->ring = ring_buffer_new(RING_SIZE);
         if (m->config->console_log) {
@@ -879,6 +939,8 @@ static void monitor_teardown(Monitor *m)
         free(m->container_dir);
         free(m->run_dir);
         free(m->rootfs);
+        free(m->uuid);
+        free(m->os_release);
 }
 
 static void report_status(int *status_fd, const char *line)
@@ -902,11 +964,12 @@ int berth_monitor_run(BerthContext *ctx, const char *name, int status_fd, BerthE
                 .timer_fd = -EBADF,
                 .lock_fd = -EBADF,
                 .console_log_fd = -EBADF,
-                .init = {.pidfd = -EBADF},
+                .init = {.pidfd = -EBADF, .notify_fd = -EBADF},
                 .listen_item = {ITEM_LISTEN},
                 .init_item = {ITEM_INIT},
                 .timer_item = {ITEM_TIMER},
                 .console_item = {ITEM_CONSOLE},
+                .notify_item = {ITEM_NOTIFY},
         };
         for (size_t i = 0; i < ELEMENTSOF(m.slaves); i++)
                 m.slaves[i] = -EBADF;

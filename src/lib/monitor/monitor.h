@@ -54,6 +54,9 @@ typedef struct SpawnParams {
         const BerthIdmap *idmap; /* non-NULL: a user namespace with this map, idmapped rootfs */
         size_t n_idmap;
         const char *stage;       /* set by spawn_container */
+        const char *uuid;        /* container_uuid, /run/host/container-uuid */
+        const char *os_release;  /* the host's, for /run/host/os-release (may be NULL) */
+        bool bind_ttys;          /* ptys over /dev/ttyN (not for systemd: container_ttys) */
 } SpawnParams;
 
 typedef struct SpawnResult {
@@ -61,12 +64,16 @@ typedef struct SpawnResult {
         int pidfd;
         int masters[MONITOR_TTYS_MAX + 1]; /* [0] console, [N] ttyN */
         size_t n_masters;
+        int notify_fd; /* /run/host/notify, bound by the child */
 } SpawnResult;
 
 /* Clones the container's init into its namespaces, steps it through the setup over a sync
  * socket and returns once init has exec'd; a failure in the child comes back as its error. */
 int spawn_container(const SpawnParams *p, SpawnResult *ret, BerthError **reterr);
 void spawn_result_done(SpawnResult *r);
+
+/* <container_dir>/uuid, created on first use: stable for the container's life. */
+int container_uuid_get(const char *container_dir, char **ret);
 
 /* Monotonic and realtime clocks in microseconds. */
 uint64_t now_usec(void);

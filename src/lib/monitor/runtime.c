@@ -131,3 +131,43 @@ bool runtime_init_alive(const RuntimeState *s)
                 return false;
         return st == s->init_starttime;
 }
+
+static bool uuid_is_valid(const char *s)
+{
+        if (strlen(s) != 36)
+                return false;
+        for (int i = 0; i < 36; i++) {
+                bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+                if (dash ? s[i] != '-' : !strchr("0123456789abcdef", s[i]))
+                        return false;
+        }
+        return true;
+}
+
+int container_uuid_get(const char *container_dir, char **ret)
+{
+        _cleanup_close_ int dfd = open(container_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return negative_errno();
+        char *uuid = NULL;
+        if (read_one_line_at(dfd, "uuid", &uuid) >= 0 && uuid_is_valid(uuid)) {
+                *ret = uuid;
+                return 0;
+        }
+        free(uuid);
+        int r = read_one_line_at(AT_FDCWD, "/proc/sys/kernel/random/uuid", &uuid);
+        if (r < 0)
+                return r;
+        if (!uuid_is_valid(uuid)) {
+                free(uuid);
+                return -EBADMSG;
+        }
+        _cleanup_free_ char *line = xasprintf("%s\n", uuid);
+        r = write_file_atomic_at(dfd, "uuid", line, strlen(line), 0644);
+        if (r < 0) {
+                free(uuid);
+                return r;
+        }
+        *ret = uuid;
+        return 0;
+}

@@ -6,6 +6,7 @@
  *   monitor -> child  'G' [+ fd]     joined the cgroup (and, with a user namespace: ids
  *                                    mapped; the fd is the idmapped rootfs): go on
  *   child -> monitor  'P' + fds      pty masters, up to SOCKET_MAX_FDS per message
+ *   child -> monitor  'N' + fd       the notify socket bound at /run/host/notify
  *   child -> monitor  'X'            about to exec (the socket is O_CLOEXEC: EOF follows)
  *   child -> monitor  'E' message    setup or exec failed; the child exits
  */
@@ -136,7 +137,7 @@ static _noreturn_ void child_main(const SpawnParams *p, int sync)
 
         size_t n = p->config->console_ttys + 1;
         int masters[MONITOR_TTYS_MAX + 1];
-        r = mount_setup_ptys(root, p->config->console_ttys, masters, &err);
+        r = mount_setup_ptys_full(root, p->config->console_ttys, p->bind_ttys, masters, &err);
         if (r < 0)
                 child_fail(sync, r, err);
         r = child_send_masters(sync, masters, n);
@@ -144,6 +145,15 @@ static _noreturn_ void child_main(const SpawnParams *p, int sync)
                 child_fail(sync, r, NULL);
         for (size_t i = 0; i < n; i++)
                 close(masters[i]);
+
+        int notify = -EBADF;
+        r = mount_setup_run_host(root, p->os_release, p->uuid, &notify, &err);
+        if (r < 0)
+                child_fail(sync, r, err);
+        r = send_with_fds(sync, "N", 1, &notify, 1);
+        if (r < 0)
+                child_fail(sync, r, NULL);
+        safe_close(notify);
 
         r = mount_pivot_root(root, &err);
         if (r < 0)
@@ -220,6 +230,7 @@ void spawn_result_done(SpawnResult *r)
                 safe_close(r->masters[i]);
         r->n_masters = 0;
         r->pidfd = safe_close(r->pidfd);
+        r->notify_fd = safe_close(r->notify_fd);
         r->pid = 0;
 }
 
@@ -252,7 +263,7 @@ int spawn_container(const SpawnParams *p, SpawnResult *ret, BerthError **reterr)
         }
         p = &params;
 
-        SpawnResult res = {.pidfd = -EBADF};
+        SpawnResult res = {.pidfd = -EBADF, .notify_fd = -EBADF};
         pid_t pid = clone_container(p->idmap != NULL, &res.pidfd);
         if (pid < 0)
                 return berth_error_set(reterr, errno, "clone container init");
@@ -308,6 +319,10 @@ int spawn_container(const SpawnParams *p, SpawnResult *ret, BerthError **reterr)
                                 res.masters[res.n_masters++] = fds[i];
                         continue;
                 }
+                if (buf[0] == 'N' && nfds == 1 && res.notify_fd < 0) {
+                        res.notify_fd = fds[0];
+                        continue;
+                }
                 for (size_t i = 0; i < nfds; i++)
                         close(fds[i]);
                 if (buf[0] == 'X') {
@@ -321,7 +336,7 @@ int spawn_container(const SpawnParams *p, SpawnResult *ret, BerthError **reterr)
                 r = berth_error_setf(reterr, EPROTO, "container init sent an unexpected message");
                 goto fail;
         }
-        if (!exec_seen || res.n_masters != want) {
+        if (!exec_seen || res.n_masters != want || res.notify_fd < 0) {
                 r = berth_error_setf(reterr, EIO, "container init exited during setup");
                 goto fail;
         }

@@ -558,11 +558,11 @@ static int setup_pty(int rootfd, const char *target, mode_t mode, gid_t gid, int
 
         r = mount_open_in_root(rootfd, "/dev/pts/ptmx", O_RDWR | O_NOCTTY, &master, reterr);
         if (r < 0)
-                return berth_error_prefix(reterr, r, "open pty for '%s'", target);
+                return berth_error_prefix(reterr, r, "open pty for '%s'", strempty(target));
         if (unlockpt(master) < 0)
-                return berth_error_set(reterr, errno, "unlock pty for '%s'", target);
+                return berth_error_set(reterr, errno, "unlock pty for '%s'", strempty(target));
         if (ioctl(master, TIOCGPTN, &n) < 0)
-                return berth_error_set(reterr, errno, "get pty number for '%s'", target);
+                return berth_error_set(reterr, errno, "get pty number for '%s'", strempty(target));
 
         _cleanup_free_ char *slave = xasprintf("/dev/pts/%u", n);
         r = mount_open_in_root(rootfd, slave, O_PATH, &sfd, reterr);
@@ -572,6 +572,10 @@ static int setup_pty(int rootfd, const char *target, mode_t mode, gid_t gid, int
             (gid != (gid_t)-1 && fchownat(sfd, "", (uid_t)-1, gid, AT_EMPTY_PATH) < 0))
                 return berth_error_set(reterr, errno, "set owner and mode of pty '%s'", slave);
 
+        if (!target) { /* named by its pts path only (systemd's container_ttys) */
+                *ret_master = TAKE_FD(master);
+                return 0;
+        }
         r = make_file(rootfd, target, 0600, reterr);
         if (r >= 0)
                 r = mount_open_in_root(rootfd, target, O_PATH, &tfd, reterr);
@@ -585,6 +589,12 @@ static int setup_pty(int rootfd, const char *target, mode_t mode, gid_t gid, int
 }
 
 int mount_setup_ptys(const char *rootfs, unsigned n_ttys, int *ret_masters, BerthError **reterr)
+{
+        return mount_setup_ptys_full(rootfs, n_ttys, true, ret_masters, reterr);
+}
+
+int mount_setup_ptys_full(const char *rootfs, unsigned n_ttys, bool bind_ttys, int *ret_masters,
+                          BerthError **reterr)
 {
         _cleanup_close_ int rootfd = -EBADF;
         int masters[MOUNT_MAX_TTYS + 1];
@@ -604,7 +614,8 @@ int mount_setup_ptys(const char *rootfs, unsigned n_ttys, int *ret_masters, Bert
                 masters[i] = -EBADF;
         for (unsigned i = 0; i <= n_ttys; i++) {
                 _cleanup_free_ char *target =
-                        i == 0 ? xstrdup("/dev/console") : xasprintf("/dev/tty%u", i);
+                        i == 0 ? xstrdup("/dev/console")
+                               : bind_ttys ? xasprintf("/dev/tty%u", i) : NULL;
                 /* The console belongs to root alone; ttys are group tty, as getty leaves them. */
                 int r = setup_pty(rootfd, target, i == 0 ? 0600 : 0620, i == 0 ? (gid_t)-1 : 5,
                                   &masters[i], reterr);

@@ -79,6 +79,16 @@ int mount_plan_apply(const MountPlan *p, const char *rootfs, BerthError **reterr
  * (rootfs/dev/pts/ptmx); bind-mounts pts 0 over /dev/console and pts N over /dev/ttyN.
  * ret_masters receives n_ttys + 1 master fds (O_CLOEXEC), index 0 the console. */
 int mount_setup_ptys(const char *rootfs, unsigned n_ttys, int *ret_masters, BerthError **reterr);
+/* The same; with bind_ttys false the ttys are only allocated (pts 1..N, in order, as systemd's
+ * container_ttys names them) and nothing is bound over /dev/ttyN. */
+int mount_setup_ptys_full(const char *rootfs, unsigned n_ttys, bool bind_ttys, int *ret_masters,
+                          BerthError **reterr);
+
+/* In the child after mount_plan_apply: fills /run/host (os-release of the host, container-manager,
+ * container-uuid) and binds a datagram socket at /run/host/notify, returned in *ret_notify_fd
+ * (the monitor reads sd_notify messages from it). os_release/uuid may be NULL. */
+int mount_setup_run_host(const char *rootfs, const char *os_release, const char *uuid,
+                         int *ret_notify_fd, BerthError **reterr);
 
 /* pivot_root into rootfs and detach the old root. */
 int mount_pivot_root(const char *rootfs, BerthError **reterr);

@@ -243,8 +243,14 @@ int proto_get_string(const ProtoMessage *m, uint16_t tag, char **ret)
         int r = get_typed(m, tag, PROTO_TYPE_STRING, &f);
         if (r < 0)
                 return r;
-        if (ret)
-                *ret = xstrndup(f->length > 0 ? (const char *)f->data : "", f->length);
+        if (ret) {
+                /* The wire string has no NUL: copy exactly its length, never look past it. */
+                char *copy = xmalloc(f->length + 1);
+                if (f->length > 0)
+                        memcpy(copy, f->data, f->length);
+                copy[f->length] = 0;
+                *ret = copy;
+        }
         return 0;
 }
 

@@ -56,6 +56,7 @@ typedef enum ProtoTag {
         PROTO_TAG_MEM_MAX = 11,    /* u64 */
         PROTO_TAG_PIDS_CURRENT = 12, /* u64 */
         PROTO_TAG_PIDS_MAX = 13,   /* u64 */
+        PROTO_TAG_READY = 14,      /* u32: 1 once init reported READY=1 (or needs no notify) */
         _PROTO_TAG_MAX,
 } ProtoTag;
 
