@@ -5,32 +5,64 @@
 
 static const char create_help[] =
         "Usage: berth create NAME -t TEMPLATE [--config FILE] [-- TEMPLATE-OPTIONS...]\n"
+        "       berth create -f FILE\n"
         "\n"
         "Create container NAME with a rootfs built by TEMPLATE (busybox, debian, ...).\n"
         "Everything after '--' is passed to the template.\n"
+        "With -f, apply a file that declares one or more containers (template, options,\n"
+        "settings), shared host directories and a start order; applying it again changes\n"
+        "nothing.\n"
         "\n"
         "Options:\n"
         "  -t, --template TEMPLATE  the template to build the rootfs with (required)\n"
         "  -c, --config FILE        YAML settings applied on top of the template's\n"
+        "  -f, --file FILE          apply a composition file\n"
         "  -h, --help               show this help\n";
+
+static int apply_file(const char *path)
+{
+        _cleanup_(berth_error_freep) BerthError *err = NULL;
+        BerthContext *ctx = tool_context();
+        if (!ctx)
+                return EXIT_FAILURE;
+        BerthApplyResult res = {};
+        int r = berth_apply(ctx, path, &res, &err);
+        if (r < 0)
+                return tool_fail(err, r);
+        for (char **s = res.created; s && *s; s++)
+                printf("created %s\n", *s);
+        for (char **s = res.existing; s && *s; s++)
+                printf("unchanged %s (exists)\n", *s);
+        for (char **s = res.started; s && *s; s++)
+                printf("started %s\n", *s);
+        berth_apply_result_clear(&res);
+        return EXIT_SUCCESS;
+}
 
 int verb_create(int argc, char *argv[])
 {
         static const struct option options[] = {
                 {"template", required_argument, NULL, 't'},
                 {"config", required_argument, NULL, 'c'},
+                {"file", required_argument, NULL, 'f'},
                 {"help", no_argument, NULL, 'h'},
                 {},
         };
         _cleanup_(berth_error_freep) BerthError *err = NULL;
         BerthCreateOptions opts = {};
+        const char *file = NULL;
         int c, r;
 
         /* The template's options are not ours: cut them off before parsing. */
         char **template_args = tool_split_dashdash(&argc, argv);
 
-        while ((c = getopt_long(argc, argv, ":t:c:h", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, ":t:c:f:h", options, NULL)) >= 0) {
                 switch (c) {
+                case 'f':
+                        if (!*optarg)
+                                return tool_usage_error("create: invalid file ''");
+                        file = optarg;
+                        break;
                 case 't':
                         if (!*optarg)
                                 return tool_usage_error("create: invalid template name ''");
@@ -46,6 +78,13 @@ int verb_create(int argc, char *argv[])
                 default:
                         return tool_option_error("create", c, argv);
                 }
+        }
+        if (file) {
+                if (opts.template_name || opts.config_path || optind < argc ||
+                    (template_args && *template_args))
+                        return tool_usage_error("create: -f takes no name, template or options: "
+                                                "the file declares them");
+                return apply_file(file);
         }
         r = tool_check_args("create", argc, argv, optind, 1, 1, "container name");
         if (r != 0)

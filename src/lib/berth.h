@@ -87,6 +87,19 @@ int berth_destroy(BerthContext *ctx, const char *name, bool force, BerthError **
 int berth_wait_ready(BerthContext *ctx, const char *name, uint64_t timeout_usec,
                      BerthError **reterr);
 
+typedef struct BerthApplyResult {
+        char **created;  /* containers this run created */
+        char **existing; /* declared and already there: left as they are */
+        char **started;  /* started by this run (the others of 'start' were running) */
+} BerthApplyResult;
+
+void berth_apply_result_clear(BerthApplyResult *r);
+/* Applies a composition file (berth create -f): checks every container's settings, template and
+ * template options first and creates nothing when any is wrong; then creates the shared host
+ * directories, the containers that do not exist yet, and starts the 'start' list in order,
+ * each waiting until ready. Applying the same file twice changes nothing. */
+int berth_apply(BerthContext *ctx, const char *path, BerthApplyResult *ret, BerthError **reterr);
+
 typedef struct BerthAttachOptions {
         char **env;   /* extra KEY=VALUE */
         const char *cwd;

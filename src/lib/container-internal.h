@@ -22,7 +22,21 @@ int container_call(BerthContext *ctx, const char *name, const char *action, Prot
                    uint64_t timeout_usec, ProtoMessage **ret_reply, int *fds, size_t *ret_n_fds,
                    BerthError **reterr);
 
+typedef struct CreateRequest {
+        const char *template_name;
+        char **template_args;
+        const char *settings;      /* YAML applied over the template's fragment, or NULL */
+        const char *settings_name; /* its file name, for messages */
+} CreateRequest;
+
+/* Builds the container under a temporary name and renames it into place. */
+int container_create(BerthContext *ctx, const char *name, const CreateRequest *req,
+                     BerthError **reterr);
+
 /* Runs templates_dir/berth-<template> under the template contract into rootfs; returns the
  * config fragment it printed. */
 int template_run(BerthContext *ctx, const char *template_name, const char *name,
                  const char *rootfs, char **args, char **ret_fragment, BerthError **reterr);
+/* Asks the template whether it accepts args (--check-options), building nothing. */
+int template_check(BerthContext *ctx, const char *template_name, const char *name, char **args,
+                   BerthError **reterr);

@@ -150,6 +150,12 @@ static bool container_orphaned(BerthContext *ctx, const char *name, RuntimeState
         return alive;
 }
 
+static void *mfree(void *p)
+{
+        free(p);
+        return NULL;
+}
+
 static int cmp_names(const void *a, const void *b)
 {
         return strcmp(*(char *const *)a, *(char *const *)b);
@@ -506,20 +512,21 @@ int berth_wait_ready(BerthContext *ctx, const char *name, uint64_t timeout_usec,
 
 /* ---- create, destroy ------------------------------------------------------------------------ */
 
-static int parse_user_config(BerthConfig *c, const char *path, BerthError **reterr)
+static int read_settings(const char *path, char **ret, size_t *ret_size, BerthError **reterr)
 {
-        _cleanup_free_ char *text = NULL;
-        size_t size;
-        int r = read_full_file_at(AT_FDCWD, path, CONFIG_MAX_BYTES, &text, &size);
-        if (r == -EFBIG)
+        int r = read_full_file_at(AT_FDCWD, path, CONFIG_MAX_BYTES + 1, ret, ret_size);
+        if (r == -EFBIG || (r >= 0 && *ret_size > CONFIG_MAX_BYTES)) {
+                if (r >= 0)
+                        *ret = mfree(*ret);
                 return berth_error_setf(reterr, EFBIG, "%s: file too large (max %d bytes)", path,
                                         CONFIG_MAX_BYTES);
+        }
         if (r < 0)
                 return berth_error_set(reterr, r, "read '%s'", path);
-        return config_parse_into(c, text, size, path, reterr);
+        return 0;
 }
 
-static int create_in(BerthContext *ctx, const char *name, const BerthCreateOptions *opts,
+static int create_in(BerthContext *ctx, const char *name, const CreateRequest *req,
                      const char *tmp, BerthError **reterr)
 {
         _cleanup_free_ char *rootfs = path_join(tmp, "rootfs");
@@ -527,30 +534,61 @@ static int create_in(BerthContext *ctx, const char *name, const BerthCreateOptio
                 return berth_error_set(reterr, errno, "create '%s'", rootfs);
 
         _cleanup_free_ char *fragment = NULL;
-        int r = template_run(ctx, opts->template_name, name, rootfs, opts->template_args,
+        int r = template_run(ctx, req->template_name, name, rootfs, req->template_args,
                              &fragment, reterr);
         if (r < 0)
                 return r;
 
+        /* The template's fragment first, the user's settings on top. */
         _cleanup_(config_freep) BerthConfig *c = config_new();
         c->name = xstrdup(name);
-        _cleanup_free_ char *what = xasprintf("template '%s' output", opts->template_name);
+        _cleanup_free_ char *what = xasprintf("template '%s' output", req->template_name);
         r = config_parse_into(c, fragment, strlen(fragment), what, reterr);
-        if (r >= 0 && opts->config_path)
-                r = parse_user_config(c, opts->config_path, reterr);
+        if (r >= 0 && req->settings)
+                r = config_parse_into(c, req->settings, strlen(req->settings),
+                                      req->settings_name, reterr);
         if (r < 0)
                 return r;
         free(c->name);
         c->name = xstrdup(name);
         free(c->template_name);
-        c->template_name = xstrdup(opts->template_name);
+        c->template_name = xstrdup(req->template_name);
         strv_free(c->template_options);
-        c->template_options = strv_copy(opts->template_args);
+        c->template_options = strv_copy(req->template_args);
         r = config_validate(c, reterr);
         if (r < 0)
                 return r;
         _cleanup_free_ char *cfg = path_join(tmp, "config.yaml");
         return config_save(c, cfg, reterr);
+}
+
+int container_create(BerthContext *ctx, const char *name, const CreateRequest *req,
+                     BerthError **reterr)
+{
+        _cleanup_free_ char *dir = context_container_dir(ctx, name);
+        if (access(dir, F_OK) >= 0)
+                return berth_error_setf(reterr, EEXIST, "create '%s': already exists", name);
+        int r = mkdir_p_at(AT_FDCWD, ctx->store, 0755);
+        if (r < 0)
+                return berth_error_set(reterr, r, "create '%s': create store '%s'", name,
+                                       ctx->store);
+
+        /* Built under a temporary name and renamed into place: an interrupted create never
+         * leaves a half-built container under its real name. */
+        _cleanup_free_ char *tmp = xasprintf("%s/.%s.create-XXXXXX", ctx->store, name);
+        if (!mkdtemp(tmp))
+                return berth_error_set(reterr, errno, "create '%s': create '%s'", name, tmp);
+        (void)chmod(tmp, 0755);
+
+        r = create_in(ctx, name, req, tmp, reterr);
+        if (r >= 0 && renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_NOREPLACE) < 0)
+                r = errno == EEXIST ? berth_error_setf(reterr, EEXIST, "already exists")
+                                    : berth_error_set(reterr, errno, "rename into place");
+        if (r < 0) {
+                (void)rm_rf_at(AT_FDCWD, tmp);
+                return berth_error_prefix(reterr, r, "create '%s'", name);
+        }
+        return 0;
 }
 
 int berth_create(BerthContext *ctx, const char *name, const BerthCreateOptions *opts,
@@ -568,37 +606,26 @@ int berth_create(BerthContext *ctx, const char *name, const BerthCreateOptions *
                 return berth_error_setf(reterr, EEXIST, "create '%s': already exists", name);
 
         /* Settings are checked before anything is built, so a typo costs nothing. */
+        _cleanup_free_ char *settings = NULL;
+        size_t size = 0;
         int r;
         if (opts->config_path) {
+                r = read_settings(opts->config_path, &settings, &size, reterr);
                 _cleanup_(config_freep) BerthConfig *scratch = config_new();
-                r = parse_user_config(scratch, opts->config_path, reterr);
+                if (r >= 0)
+                        r = config_parse_into(scratch, settings, size, opts->config_path, reterr);
                 if (r >= 0)
                         r = config_validate(scratch, reterr);
                 if (r < 0)
                         return berth_error_prefix(reterr, r, "create '%s'", name);
         }
-
-        r = mkdir_p_at(AT_FDCWD, ctx->store, 0755);
-        if (r < 0)
-                return berth_error_set(reterr, r, "create '%s': create store '%s'", name,
-                                       ctx->store);
-
-        /* Built under a temporary name and renamed into place: an interrupted create never
-         * leaves a half-built container under its real name. */
-        _cleanup_free_ char *tmp = xasprintf("%s/.%s.create-XXXXXX", ctx->store, name);
-        if (!mkdtemp(tmp))
-                return berth_error_set(reterr, errno, "create '%s': create '%s'", name, tmp);
-        (void)chmod(tmp, 0755);
-
-        r = create_in(ctx, name, opts, tmp, reterr);
-        if (r >= 0 && renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_NOREPLACE) < 0)
-                r = errno == EEXIST ? berth_error_setf(reterr, EEXIST, "already exists")
-                                    : berth_error_set(reterr, errno, "rename into place");
-        if (r < 0) {
-                (void)rm_rf_at(AT_FDCWD, tmp);
-                return berth_error_prefix(reterr, r, "create '%s'", name);
-        }
-        return 0;
+        CreateRequest req = {
+                .template_name = opts->template_name,
+                .template_args = opts->template_args,
+                .settings = settings,
+                .settings_name = opts->config_path,
+        };
+        return container_create(ctx, name, &req, reterr);
 }
 
 int berth_destroy(BerthContext *ctx, const char *name, bool force, BerthError **reterr)

@@ -41,8 +41,10 @@ static _noreturn_ void template_exec(const char *path, char **argv, char **env, 
         _exit(127);
 }
 
-int template_run(BerthContext *ctx, const char *template_name, const char *name,
-                 const char *rootfs, char **args, char **ret_fragment, BerthError **reterr)
+/* rootfs NULL: the --check-options run, which validates the options and builds nothing. */
+static int template_invoke(BerthContext *ctx, const char *template_name, const char *name,
+                           const char *rootfs, char **args, char **ret_fragment,
+                           BerthError **reterr)
 {
         if (!template_name_is_valid(template_name))
                 return berth_error_setf(reterr, EINVAL, "invalid template name '%s'",
@@ -61,10 +63,14 @@ int template_run(BerthContext *ctx, const char *template_name, const char *name,
         uname(&u);
         _cleanup_strv_free_ char **argv = NULL;
         strv_extend(&argv, path);
+        if (!rootfs)
+                strv_extend(&argv, "--check-options");
         strv_extend(&argv, "--name");
         strv_extend(&argv, name);
-        strv_extend(&argv, "--rootfs");
-        strv_extend(&argv, rootfs);
+        if (rootfs) {
+                strv_extend(&argv, "--rootfs");
+                strv_extend(&argv, rootfs);
+        }
         strv_extend(&argv, "--arch");
         strv_extend(&argv, u.machine);
         STRV_FOREACH(a, args)
@@ -127,7 +133,8 @@ int template_run(BerthContext *ctx, const char *template_name, const char *name,
                                 err_r = safe_close(err_r);
                                 continue;
                         }
-                        (void)loop_write(STDERR_FILENO, buf, k);
+                        if (rootfs) /* a check only speaks through our error */
+                                (void)loop_write(STDERR_FILENO, buf, k);
                         for (ssize_t i = 0; i < k; i++) {
                                 if (buf[i] == '\n') {
                                         line[line_n] = 0;
@@ -146,6 +153,9 @@ int template_run(BerthContext *ctx, const char *template_name, const char *name,
                 return berth_error_setf(reterr, EFBIG,
                                         "template '%s' printed more than %d bytes of config",
                                         template_name, FRAGMENT_MAX);
+        if (!rootfs && WIFEXITED(st) && WEXITSTATUS(st) != 0 && *last)
+                return berth_error_setf(reterr, EINVAL, "template '%s': %s", template_name,
+                                        last);
         if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
                 _cleanup_free_ char *how = WIFEXITED(st)
                                                    ? xasprintf("exit status %d", WEXITSTATUS(st))
@@ -160,6 +170,19 @@ int template_run(BerthContext *ctx, const char *template_name, const char *name,
         if (memchr(out, 0, out_n))
                 return berth_error_setf(reterr, EINVAL, "template '%s' printed binary output",
                                         template_name);
-        *ret_fragment = TAKE_PTR(out);
+        if (ret_fragment)
+                *ret_fragment = TAKE_PTR(out);
         return 0;
+}
+
+int template_run(BerthContext *ctx, const char *template_name, const char *name,
+                 const char *rootfs, char **args, char **ret_fragment, BerthError **reterr)
+{
+        return template_invoke(ctx, template_name, name, rootfs, args, ret_fragment, reterr);
+}
+
+int template_check(BerthContext *ctx, const char *template_name, const char *name, char **args,
+                   BerthError **reterr)
+{
+        return template_invoke(ctx, template_name, name, NULL, args, NULL, reterr);
 }
