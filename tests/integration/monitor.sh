@@ -23,7 +23,18 @@ mon=${mon%%$'\n'*}
 fds=$(ls -l "/proc/$mon/fd" 2>/dev/null | sed -n 's/.* -> //p')
 diag "monitor fds: $(tr '\n' ' ' <<<"$fds")"
 check_nomatch "the monitor holds no pipe" '^pipe:' "$fds"
-check_nomatch "the monitor holds no terminal of the caller" '^/dev/(pts/[0-9]+|tty[0-9]*)$' "$fds"
+# The container's own ptys (its devpts instance) are fine; a tty of the host is not.
+host_pts=$(stat -c %d /dev/pts/ptmx)
+host_dev=$(stat -c %d /dev/null)
+held=
+for f in /proc/"$mon"/fd/*; do
+        read -r d rdev < <(stat -L -c '%d %t:%T' "$f" 2>/dev/null)
+        if [ "$d" = "$host_pts" ] ||
+                { [ "$d" = "$host_dev" ] && [[ $rdev =~ ^(4:|5:0$|5:1$|8[89]:|8a:|8b:|8c:|8d:|8e:|8f:) ]]; }; then
+                held="$held $(readlink "$f")"
+        fi
+done
+check_eq "the monitor holds no terminal of the host (host devpts, /dev/tty*, /dev/console)" "" "$held"
 check_match "the monitor's stdin is /dev/null or closed" '^(/dev/null)?$' "$(readlink "/proc/$mon/fd/0")"
 check_ne "the monitor is not a child of the test" "$$" "$(ps -o ppid= -p "$mon" | tr -d ' ')"
 check_ne "the monitor is in a session of its own" "$(ps -o sid= -p $$ | tr -d ' ')" \
