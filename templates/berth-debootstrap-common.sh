@@ -24,10 +24,10 @@
 # (.berth-cache: template, version and build parameters) and renamed into place; an entry
 # without a matching stamp is rebuilt. A lock file per entry serialises concurrent creates.
 # Each container gets a copy (cp -a --reflink=auto) plus its own hostname, machine-id, ssh host
-# keys, passwords and ttys.
+# keys, passwords and (sysvinit) gettys.
 
 # Bump when the layout of the cached tree changes, so old caches are rebuilt.
-CACHE_VERSION=1
+CACHE_VERSION=3
 # Hard caps on what a user hands in.
 PACKAGES_MAX=200
 SSH_KEY_MAX_BYTES=65536
@@ -91,6 +91,7 @@ debootstrap_parse_args() {
         ttys=4
         keyring=
         flush_cache=false
+        check_only=false
 
         while [ $# -gt 0 ]; do
                 opt=$1
@@ -102,6 +103,12 @@ debootstrap_parse_args() {
                         ;;
                 --flush-cache)
                         flush_cache=true
+                        continue
+                        ;;
+                --check-options)
+                        # Contract: validate the options only, build nothing (berth create -f
+                        # checks every container's options before it creates any).
+                        check_only=true
                         continue
                         ;;
                 --help | -h)
@@ -165,7 +172,7 @@ deb_arch_of() {
 # Everything is checked before anything is downloaded or written, so a typo costs nothing.
 debootstrap_validate() {
         [ -n "$name" ] || usage_die "missing option '--name'"
-        [ -n "$rootfs" ] || usage_die "missing option '--rootfs'"
+        [ -n "$rootfs" ] || [ "$check_only" = true ] || usage_die "missing option '--rootfs'"
 
         # The name becomes the hostname and lands in /etc files: same rule as
         # berth_name_is_valid().
@@ -179,14 +186,13 @@ debootstrap_validate() {
         [ "${#name}" -le 63 ] || die "invalid container name '$name': longer than 63 characters"
 
         [ -n "$release" ] || release=$DEFAULT_RELEASE
+        bad_release="invalid release name '$release': expected a code name such as"
         case "$release" in
         [a-z]*) ;;
-        *) die "invalid release name '$release': expected a code name such as '$DEFAULT_RELEASE'" ;;
+        *) die "$bad_release '$DEFAULT_RELEASE'" ;;
         esac
         case "$release" in
-        *[!a-z0-9]*)
-                die "invalid release name '$release': expected a code name such as '$DEFAULT_RELEASE'"
-                ;;
+        *[!a-z0-9]*) die "$bad_release '$DEFAULT_RELEASE'" ;;
         esac
         [ "${#release}" -le 32 ] || die "invalid release name '$release': too long"
         case " $RELEASES " in
@@ -221,6 +227,10 @@ debootstrap_validate() {
         extra_packages=
         if $have_packages; then
                 [ -n "$packages" ] || die "invalid package list '': give at least one package"
+                # "a,,b" and a trailing comma are typos, not requests.
+                case ",$packages," in
+                *,,*) die "invalid package list '$packages': empty package name" ;;
+                esac
                 n=0
                 list=
                 old_ifs=$IFS
@@ -243,10 +253,6 @@ debootstrap_validate() {
                 done
                 set +f
                 IFS=$old_ifs
-                # "a,,b" and a trailing comma are typos, not requests.
-                case ",$packages," in
-                *,,*) die "invalid package list '$packages': empty package name" ;;
-                esac
                 extra_packages=$(printf '%s' "$list" | LC_ALL=C sort -u | paste -s -d, -)
         fi
 
@@ -260,15 +266,18 @@ debootstrap_validate() {
         fi
 
         if [ -n "$ssh_key" ]; then
-                [ -f "$ssh_key" ] && [ -r "$ssh_key" ] || die "read ssh key '$ssh_key' failed: no such readable file"
+                if [ ! -f "$ssh_key" ] || [ ! -r "$ssh_key" ]; then
+                        die "read ssh key '$ssh_key' failed: no such readable file"
+                fi
                 size=$(wc -c <"$ssh_key") || die "read ssh key '$ssh_key' failed"
                 [ "$size" -le "$SSH_KEY_MAX_BYTES" ] ||
                         die "invalid ssh key '$ssh_key': larger than $SSH_KEY_MAX_BYTES bytes"
                 if grep -q 'PRIVATE KEY' "$ssh_key"; then
                         die "invalid ssh key '$ssh_key': a private key, give the .pub file"
                 fi
-                grep -Eq '(^|[[:space:]])(ssh-(rsa|dss|ed25519)|ecdsa-sha2-[a-z0-9]+|sk-[a-z0-9@.-]+) [A-Za-z0-9+/=]+' \
-                        "$ssh_key" || die "invalid ssh key '$ssh_key': no public key in it"
+                key_type='(ssh-(rsa|dss|ed25519)|ecdsa-sha2-[a-z0-9]+|sk-[a-z0-9@.-]+)'
+                grep -Eq "(^|[[:space:]])$key_type [A-Za-z0-9+/=]+" "$ssh_key" ||
+                        die "invalid ssh key '$ssh_key': no public key in it"
         fi
 
         # The mirror last: berth-ubuntu has none by default and says so, after the cheap checks.
@@ -293,8 +302,11 @@ debootstrap_validate() {
                 [ -r "$keyring" ] ||
                         die "keyring '$keyring' not found: install $KEYRING_PACKAGE or pass --keyring FILE"
         fi
-        [ -f "$keyring" ] && [ -r "$keyring" ] || die "read keyring '$keyring' failed: no such readable file"
+        if [ ! -f "$keyring" ] || [ ! -r "$keyring" ]; then
+                die "read keyring '$keyring' failed: no such readable file"
+        fi
 
+        [ "$check_only" = false ] || return 0
         [ -d "$rootfs" ] || die "rootfs '$rootfs' is not a directory"
         [ ! -L "$rootfs" ] || die "rootfs '$rootfs' is a symlink"
         # Never populate a directory holding something else: the caller hands us an empty one.
@@ -366,17 +378,12 @@ configure_systemd() { # dir
                 ln -sfn ../run/systemd/resolve/stub-resolv.conf "$t/etc/resolv.conf" || return 1
         fi
 
-        # berth binds a pty of the container's devpts to /dev/ttyN; getty@ only checks for a
-        # VT (/dev/tty0), which a container never has. Run it when its tty is there instead.
-        mkdir -p "$t/etc/systemd/system/getty@.service.d" || return 1
-        write_file "$t/etc/systemd/system/getty@.service.d/berth.conf" 644 <<-'EOF' || return 1
-		# Written by berth: ttys are ptys bound to /dev/ttyN, there is no /dev/tty0.
-		[Unit]
-		ConditionPathExists=
-		ConditionPathExists=/dev/%I
-		EOF
-        # The gettys are per container (--ttys): none in the cached tree.
-        rm -f "$t"/etc/systemd/system/getty.target.wants/getty@tty*.service || return 1
+        # A persistent journal: the previous boot, and how it shut down, stays readable
+        # (journalctl -b -1), as on a machine.
+        mkdir -p "$t/var/log/journal" || return 1
+
+        # No getty@ttyN: berth passes container_ttys, and systemd starts container-getty@N on
+        # each of those ptys and console-getty on /dev/console itself.
 }
 
 configure_sysvinit() { # dir
@@ -401,8 +408,8 @@ write_inittab_base() { # dir
         [ -f "$f" ] || return 1
         # Debian's powerfail entries run /etc/init.d/powerfail, which no package ships; berth
         # stops a sysvinit container with SIGPWR, so that must halt.
-        grep -Ev '^[^#:]*:[^:]*:(respawn:/sbin/getty|powerwait|powerfail|powerfailnow|powerokwait)' \
-                "$f" >"$f.berth" || return 1
+        drop='(respawn:/sbin/getty|powerwait|powerfail|powerfailnow|powerokwait)'
+        grep -Ev "^[^#:]*:[^:]*:$drop" "$f" >"$f.berth" || return 1
         mv -- "$f.berth" "$f" || return 1
         chmod 644 "$f"
 }
@@ -542,7 +549,7 @@ set_root_password() { # rootfs
 install_ssh_key() { # rootfs
         d=$1/root/.ssh
         [ ! -L "$1/root" ] && [ ! -L "$d" ] || return 1
-        mkdir -p -m 700 "$d" || return 1
+        [ -d "$d" ] || mkdir -m 700 "$d" || return 1
         chmod 700 "$d" || return 1
         cp -- "$ssh_key" "$d/authorized_keys" || return 1
         chmod 600 "$d/authorized_keys"
@@ -561,19 +568,6 @@ write_inittab_ttys() { # rootfs
                 done
                 printf 'p0::powerfail:/sbin/init 0\n'
         } >>"$f"
-}
-
-# systemd: getty@ttyN for each of the --ttys ttys (console-getty is systemd's own doing).
-enable_gettys() { # rootfs
-        d=$1/etc/systemd/system/getty.target.wants
-        mkdir -p "$d" || return 1
-        unit=/lib/systemd/system/getty@.service
-        [ -e "$1$unit" ] || unit=/usr/lib/systemd/system/getty@.service
-        i=1
-        while [ "$i" -le "$ttys" ]; do
-                ln -sfn "$unit" "$d/getty@tty$i.service" || return 1
-                i=$((i + 1))
-        done
 }
 
 configure_container() { # rootfs
@@ -609,10 +603,9 @@ configure_container() { # rootfs
                         die "generate the ssh host keys in '$r/etc/ssh' failed"
         fi
 
-        case "$init" in
-        systemd) enable_gettys "$r" || die "enable the gettys in '$r' failed" ;;
-        sysvinit) write_inittab_ttys "$r" || die "write '$r/etc/inittab' failed" ;;
-        esac
+        if [ "$init" = sysvinit ]; then
+                write_inittab_ttys "$r" || die "write '$r/etc/inittab' failed"
+        fi
 }
 
 # ---- main ------------------------------------------------------------------------------------
@@ -626,6 +619,7 @@ debootstrap_template_main() {
 
         debootstrap_parse_args "$@"
         debootstrap_validate
+        [ "$check_only" = false ] || exit 0
 
         if [ -n "${BERTH_CACHE_DIR:-}" ]; then
                 mkdir -p -- "$BERTH_CACHE_DIR" ||

@@ -89,4 +89,3 @@ check_error_msg "create -f of a missing file" 1 "read '$T/none.yaml'" berth crea
 
 check "stop $db" berth stop "$db"
 check "stop $web" berth stop "$web"
-it_done

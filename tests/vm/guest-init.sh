@@ -42,6 +42,7 @@ stage1() {
         mount -t sysfs sysfs /sys
         mount -t devtmpfs devtmpfs /dev
         kver=$(cat /etc/berth-vm-kernel)
+        # shellcheck disable=SC2013 # one module name per line, no spaces
         for m in $(cat "/lib/modules/$kver/load-order"); do
                 insmod "/lib/modules/$kver/$m.ko" || bail "insmod $m failed"
         done

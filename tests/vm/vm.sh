@@ -25,8 +25,9 @@ skip_all() {
 [ "${BERTH_SKIP_VM:-0}" = 1 ] && skip_all "BERTH_SKIP_VM=1"
 [ "${BERTH_SKIP_INTEGRATION:-0}" = 1 ] && skip_all "BERTH_SKIP_INTEGRATION=1"
 [ "$(id -u)" = 0 ] || skip_all "the VM test needs root (it downloads a kernel with apt)"
-[ -n "${BERTH_BUILDDIR:-}" ] && [ -n "${BERTH_SRCDIR:-}" ] ||
+if [ -z "${BERTH_BUILDDIR:-}" ] || [ -z "${BERTH_SRCDIR:-}" ]; then
         skip_all "BERTH_BUILDDIR or BERTH_SRCDIR not set (run via make check)"
+fi
 [ "$(uname -m)" = x86_64 ] || skip_all "the guest is x86_64 only"
 QEMU=$(command -v qemu-system-x86_64) || skip_all "qemu-system-x86_64 not found (install qemu-system-x86)"
 
@@ -39,6 +40,7 @@ qemu_pid=
 N=0
 FAILED=0
 
+# shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
         if [ -n "$qemu_pid" ] && kill -0 "$qemu_pid" 2>/dev/null; then
                 kill "$qemu_pid" 2>/dev/null
@@ -68,7 +70,10 @@ fail() {
         echo "not ok $N - $1"
 }
 diag() {
-        sed 's/^/# /' <<<"$*"
+        local l
+        while IFS= read -r l; do
+                echo "# $l"
+        done <<<"$*"
 }
 show_file() { # title file [lines]
         echo "# ---- $1 ----"

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -52,6 +53,39 @@ int mount_setup_run_host(const char *rootfs, const char *os_release, const char 
                 if ((r = write_file_in(host, "container-uuid", line, reterr)) < 0)
                         return r;
         }
+
+        /* Each boot of the container is its own boot (journald keys boots by it), but
+         * /proc/sys/kernel/random/boot_id is the host's: a fresh one is bound over it. */
+        _cleanup_free_ char *boot_id = NULL;
+        r = read_one_line_at(AT_FDCWD, "/proc/sys/kernel/random/uuid", &boot_id);
+        if (r < 0)
+                return berth_error_set(reterr, r, "make a boot id");
+        _cleanup_free_ char *line = xasprintf("%s\n", boot_id);
+        if ((r = write_file_in(host, ".boot-id", line, reterr)) < 0)
+                return r;
+        _cleanup_close_ int src = openat(host, ".boot-id", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        _cleanup_close_ int dst = -EBADF;
+        if (src < 0)
+                return berth_error_set(reterr, errno, "open '/run/host/.boot-id'");
+        r = mount_open_in_root(rootfd, "/proc/sys/kernel/random/boot_id", O_PATH, &dst, reterr);
+        if (r < 0)
+                return berth_error_prefix(reterr, r, "bind a boot id");
+        char sp[64], dp[64];
+        snprintf(sp, sizeof(sp), "/proc/self/fd/%d", src);
+        snprintf(dp, sizeof(dp), "/proc/self/fd/%d", dst);
+        if (mount(sp, dp, NULL, MS_BIND, NULL) < 0)
+                return berth_error_set(reterr, errno, "bind a boot id on "
+                                                      "'/proc/sys/kernel/random/boot_id'");
+        /* Reopened: the old fd still names the proc file under the new mount. /run's flags
+         * stay, since a user namespace may not drop them. */
+        dst = safe_close(dst);
+        r = mount_open_in_root(rootfd, "/proc/sys/kernel/random/boot_id", O_PATH, &dst, reterr);
+        if (r < 0)
+                return berth_error_prefix(reterr, r, "bind a boot id");
+        snprintf(dp, sizeof(dp), "/proc/self/fd/%d", dst);
+        if (mount(NULL, dp, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV |
+                                          MS_NOEXEC, NULL) < 0)
+                return berth_error_set(reterr, errno, "make the boot id read-only");
 
         /* Bound through the directory's fd: the path is short and cannot be redirected. */
         _cleanup_close_ int sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
