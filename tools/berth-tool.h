@@ -58,6 +58,10 @@ int tool_check_args(const char *verb, int argc, char *argv[], int optind, int n_
 char **tool_split_dashdash(int *argc, char *argv[]);
 
 /* "10", "10s", "1500ms", "2m" -> microseconds; a usage error (returns EXIT_USAGE) if bad. */
+/* The one argument left after option parsing, checked as a container name, and the context:
+ * 0, or the exit code to return (2 for usage errors, 1 when the context cannot be had). */
+int tool_name_and_context(const char *verb, int argc, char *argv[], const char **ret_name,
+                          BerthContext **ret_ctx);
 int tool_parse_timeout(const char *verb, const char *s, uint64_t *ret_usec);
 
 /* ---- output (tool-util.c) ---- */

@@ -54,19 +54,13 @@ int verb_console(int argc, char *argv[])
                         return tool_option_error("console", c, argv);
                 }
         }
-        r = tool_check_args("console", argc, argv, optind, 1, 1, "container name");
-        if (r != 0)
-                return r;
-        const char *name = argv[optind];
-        r = tool_check_name(name);
-        if (r != 0)
-                return r;
         if (show_log && tty_set)
                 return tool_usage_error("console: --log and --tty cannot be combined");
-
-        BerthContext *ctx = tool_context();
-        if (!ctx)
-                return EXIT_FAILURE;
+        const char *name;
+        BerthContext *ctx;
+        r = tool_name_and_context("console", argc, argv, &name, &ctx);
+        if (r != 0)
+                return r;
 
         if (show_log) {
                 _cleanup_free_ char *log = NULL;

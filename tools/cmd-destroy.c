@@ -34,17 +34,11 @@ int verb_destroy(int argc, char *argv[])
                         return tool_option_error("destroy", c, argv);
                 }
         }
-        r = tool_check_args("destroy", argc, argv, optind, 1, 1, "container name");
+        const char *name;
+        BerthContext *ctx;
+        r = tool_name_and_context("destroy", argc, argv, &name, &ctx);
         if (r != 0)
                 return r;
-        const char *name = argv[optind];
-        r = tool_check_name(name);
-        if (r != 0)
-                return r;
-
-        BerthContext *ctx = tool_context();
-        if (!ctx)
-                return EXIT_FAILURE;
         r = berth_destroy(ctx, name, force, &err);
         if (r < 0)
                 return tool_fail(err, r);

@@ -34,17 +34,11 @@ static int freeze_or_thaw(int argc, char *argv[], bool thaw)
                         return tool_help(thaw ? thaw_help : freeze_help);
                 return tool_option_error(verb, c, argv);
         }
-        r = tool_check_args(verb, argc, argv, optind, 1, 1, "container name");
+        const char *name;
+        BerthContext *ctx;
+        r = tool_name_and_context(verb, argc, argv, &name, &ctx);
         if (r != 0)
                 return r;
-        const char *name = argv[optind];
-        r = tool_check_name(name);
-        if (r != 0)
-                return r;
-
-        BerthContext *ctx = tool_context();
-        if (!ctx)
-                return EXIT_FAILURE;
         r = thaw ? berth_thaw(ctx, name, &err) : berth_freeze(ctx, name, &err);
         if (r < 0)
                 return tool_fail(err, r);

@@ -103,17 +103,11 @@ int verb_info(int argc, char *argv[])
                         return tool_option_error("info", c, argv);
                 }
         }
-        r = tool_check_args("info", argc, argv, optind, 1, 1, "container name");
+        const char *name;
+        BerthContext *ctx;
+        r = tool_name_and_context("info", argc, argv, &name, &ctx);
         if (r != 0)
                 return r;
-        const char *name = argv[optind];
-        r = tool_check_name(name);
-        if (r != 0)
-                return r;
-
-        BerthContext *ctx = tool_context();
-        if (!ctx)
-                return EXIT_FAILURE;
 
         BerthInfo info = {};
         r = berth_info(ctx, name, &info, &err);

@@ -43,17 +43,11 @@ int verb_start(int argc, char *argv[])
                 }
                 return tool_option_error("start", c, argv);
         }
-        r = tool_check_args("start", argc, argv, optind, 1, 1, "container name");
+        const char *name;
+        BerthContext *ctx;
+        r = tool_name_and_context("start", argc, argv, &name, &ctx);
         if (r != 0)
                 return r;
-        const char *name = argv[optind];
-        r = tool_check_name(name);
-        if (r != 0)
-                return r;
-
-        BerthContext *ctx = tool_context();
-        if (!ctx)
-                return EXIT_FAILURE;
         r = berth_start(ctx, name, &err);
         if (r >= 0 && wait)
                 r = berth_wait_ready(ctx, name, timeout, &err);

@@ -76,17 +76,11 @@ static int stop_or_restart(int argc, char *argv[], bool restart)
                         return tool_option_error(verb, c, argv);
                 }
         }
-        r = tool_check_args(verb, argc, argv, optind, 1, 1, "container name");
+        const char *name;
+        BerthContext *ctx;
+        r = tool_name_and_context(verb, argc, argv, &name, &ctx);
         if (r != 0)
                 return r;
-        const char *name = argv[optind];
-        r = tool_check_name(name);
-        if (r != 0)
-                return r;
-
-        BerthContext *ctx = tool_context();
-        if (!ctx)
-                return EXIT_FAILURE;
         if (restart)
                 r = berth_restart(ctx, name, timeout_sec, &err);
         else

@@ -81,6 +81,23 @@ char **tool_split_dashdash(int *argc, char *argv[])
         return NULL;
 }
 
+int tool_name_and_context(const char *verb, int argc, char *argv[], const char **ret_name,
+                          BerthContext **ret_ctx)
+{
+        int r = tool_check_args(verb, argc, argv, optind, 1, 1, "container name");
+        if (r != 0)
+                return r;
+        r = tool_check_name(argv[optind]);
+        if (r != 0)
+                return r;
+        BerthContext *ctx = tool_context();
+        if (!ctx)
+                return EXIT_FAILURE;
+        *ret_name = argv[optind];
+        *ret_ctx = ctx;
+        return 0;
+}
+
 int tool_parse_timeout(const char *verb, const char *s, uint64_t *ret_usec)
 {
         uint64_t usec;
