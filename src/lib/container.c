@@ -246,6 +246,26 @@ int berth_info(BerthContext *ctx, const char *name, BerthInfo *ret, BerthError *
 
 /* ---- start ------------------------------------------------------------------------------- */
 
+/* A monitor that just announced STOPPED may still be exiting: it holds its lock until its
+ * cleanup is done, so taking the lock once means it is out of the way. */
+static int wait_monitor_gone(BerthContext *ctx, const char *name)
+{
+        _cleanup_free_ char *run_dir = context_run_dir(ctx, name);
+        _cleanup_free_ char *path = path_join(run_dir, "monitor.lock");
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return 0;
+        uint64_t deadline = now_usec() + CALL_TIMEOUT_USEC;
+        while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                if (errno != EWOULDBLOCK && errno != EINTR)
+                        return negative_errno();
+                if (now_usec() >= deadline)
+                        return -ETIMEDOUT;
+                usleep(2000);
+        }
+        return 0;
+}
+
 static _noreturn_ void exec_monitor(BerthContext *ctx, const char *name, int status_fd)
 {
         int null = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -330,6 +350,10 @@ int berth_start(BerthContext *ctx, const char *name, BerthError **reterr)
         BerthState st;
         if (query_state(ctx, name, &st, NULL, NULL) >= 0)
                 return berth_error_setf(reterr, EBUSY, "start '%s': already running", name);
+        r = wait_monitor_gone(ctx, name);
+        if (r < 0)
+                return berth_error_set(reterr, r, "start '%s': wait for the previous monitor",
+                                       name);
         return spawn_monitor(ctx, name, reterr);
 }
 

@@ -111,3 +111,15 @@ check_exit "wait STOPPED --timeout 10 after init exits" 0 berth wait "$e" STOPPE
 stopped_clean "$e" "$pid" "init exited"
 check "it can be started again" berth start "$e"
 check_exit "and stops again by itself" 0 berth wait "$e" STOPPED --timeout 10
+
+# ---- STOPPED means gone: a start right after it must not meet the exiting monitor ----
+p=$(name again)
+require "create $p" create_busybox "$p"
+fails=0
+for i in 1 2 3 4 5; do
+        berth start "$p" >/dev/null 2>&1 || fails=$((fails + 1))
+        berth attach "$p" -- poweroff >/dev/null 2>&1
+        berth wait "$p" STOPPED --timeout 10 >/dev/null 2>&1 || fails=$((fails + 1))
+done
+check_eq "poweroff, wait STOPPED, start at once: five rounds without an error" 0 "$fails"
+check_eq "and it ends STOPPED" STOPPED "$(state "$p")"

@@ -337,11 +337,11 @@ static void start_stop(Monitor *m, uint64_t timeout_usec, bool kill)
         stop_progress(m);
 }
 
+/* The loop ends; STOPPED is announced by the teardown, once nothing of the container is left. */
 static void finish(Monitor *m)
 {
         arm_timer(m, 0);
         m->done = true;
-        monitor_set_state(m, BERTH_STATE_STOPPED);
 }
 
 static void handle_init_exit(Monitor *m)
@@ -916,8 +916,14 @@ static void monitor_teardown(Monitor *m)
         }
         m->lock_fd = safe_close(m->lock_fd);
 
-        /* Stop waiters hear of the end only now, when nothing of this run is left that a new
-         * start could trip over. */
+        /* Subscribers and stop waiters hear of the end only now, when nothing of this run is
+         * left that a new start could trip over. (No state file any more: it is gone, and a
+         * new monitor may already own the directory.) */
+        if (m->state != BERTH_STATE_STOPPED) {
+                m->state = BERTH_STATE_STOPPED;
+                m->since = realtime_usec();
+                broadcast_state(m);
+        }
         for (Client *c = m->clients, *next; c; c = next) {
                 next = c->next;
                 if (c->stop_waiter)
