@@ -6,16 +6,23 @@
 # Writes OUTDIR/vmlinuz (Debian's stock kernel), OUTDIR/initrd.img (gzip cpio: the host's
 # static busybox, the kernel modules the guest needs, the built berth binaries with their
 # shared libraries, the templates, tests/vm/guest-init.sh as /init and tests/vm/guest-tests.sh)
-# and OUTDIR/store.img (an empty ext4 file system for the container store: on kernel 6.1 only
-# a real file system like ext4 takes the idmapped mounts of unprivileged containers).
+# and OUTDIR/store.img (a fresh ext4 file system for the container store: on kernel 6.1 only
+# a real file system like ext4 takes the idmapped mounts of unprivileged containers). The store
+# holds vm-data/debian.tar and vm-data/debian.tar.sha256 (a Debian bookworm systemd tree for
+# the guest's Debian test, which has no network), or vm-data/debian.skip saying why not.
 #
 # The kernel package is downloaded from Debian's archive once and kept, unpacked and trimmed to
 # what the guest loads, in $BERTH_VM_CACHE (default /var/cache/berth-vm), as is the base
-# initramfs (busybox + modules). Only the berth part is rebuilt on every run.
+# initramfs (busybox + modules). The Debian tree is the debian template's cached tree
+# ($BERTH_VM_DEBIAN_CACHE/bookworm-amd64-systemd, default /var/cache/berth/debian; built once
+# with templates/berth-debian when missing), packed as an uncompressed tar kept in
+# $BERTH_VM_CACHE until the tree's cache stamp changes. Only the berth part and the store disk
+# are rebuilt on every run.
 #
 # Environment: BERTH_BUILDDIR, BERTH_SRCDIR (required); BERTH_BIN, BERTH_MONITOR,
 # BERTH_TEMPLATES_DIR (default: from the two dirs); BERTH_VM_CACHE; BERTH_VM_KERNEL (a kernel
-# version such as 6.1.0-56-amd64 instead of the newest one apt knows).
+# version such as 6.1.0-56-amd64 instead of the newest one apt knows); BERTH_VM_DEBIAN=0 (no
+# Debian tree: the guest skips its Debian test); BERTH_VM_DEBIAN_CACHE.
 #
 # Exit status: 0 done; 77 the kernel cannot be had (offline, no cache): the caller skips;
 # anything else is a failure. The last line on stderr says why.
@@ -29,7 +36,10 @@ CACHE_FORMAT=1
 # crc32c_generic is ext4's and jbd2's soft dependency (metadata checksums).
 GUEST_MODULES=(virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci
                virtio_blk crc16 mbcache jbd2 crc32c_generic ext4)
-STORE_IMG_SIZE=384M
+# The store disk without the Debian tree: busybox containers and their template cache.
+STORE_IMG_MB=384
+# The debian template's cache entry the guest boots.
+DEBIAN_KEY=bookworm-amd64-systemd
 
 die() {
         printf '%s: %s\n' "$PROG" "$*" >&2
@@ -190,7 +200,8 @@ mkdir -p "$b/usr/local/bin" "$b/usr/local/libexec/berth" "$b/usr/local/share/ber
 
 # A binary and every shared library ldd names, at the same paths as on the host.
 copy_with_libs() { # file dest
-        cp -L "$1" "$b$2"
+        mkdir -p "$b$(dirname "$2")" || return 1
+        cp -L "$1" "$b$2" || return 1
         local lib
         for lib in $(ldd "$1" 2>/dev/null | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) .*/\1/p'); do
                 [ -e "$b$lib" ] && continue
@@ -199,6 +210,12 @@ copy_with_libs() { # file dest
         done
 }
 copy_with_libs "$bin" /usr/local/bin/berth || die "copy '$bin' and its libraries failed"
+# The download template unpacks with GNU tar (--numeric-owner, --xattrs), which busybox's tar
+# cannot. busybox has no usr/bin/tar or usr/bin/dash link these files would overwrite through.
+# dash runs that template in the guest (guest-tests.sh): busybox sh runs its own applets before
+# any PATH lookup, so under it `tar` is always busybox's, as on a host whose /bin/sh is busybox.
+copy_with_libs "$(command -v tar)" /usr/bin/tar || die "copy GNU tar and its libraries failed"
+copy_with_libs "$(command -v dash)" /usr/bin/dash || die "copy dash and its libraries failed"
 # Static: ldd names no library, and copy_with_libs copes.
 copy_with_libs "$monitor" /usr/local/libexec/berth/berth-monitor ||
         die "copy '$monitor' failed"
@@ -214,8 +231,100 @@ echo "$kver" >"$b/etc/berth-vm-kernel"
 cat "$base" "$work/berth.cpio.gz" >"$out/initrd.img" || die "write '$out/initrd.img' failed"
 cp "$kdir/vmlinuz" "$out/vmlinuz" || die "copy the kernel to '$out' failed"
 
-rm -f "$out/store.img"
-truncate -s "$STORE_IMG_SIZE" "$out/store.img" || die "create '$out/store.img' failed"
-mkfs.ext4 -q -F -L berth-store -m 0 "$out/store.img" || die "mkfs.ext4 '$out/store.img' failed"
+# ---- the Debian tree (cached tar) -------------------------------------------------------------
 
-progress "guest ready: kernel $kver, initrd $(du -h "$out/initrd.img" | cut -f1)"
+stage=$work/store
+mkdir -p "$stage/vm-data"
+
+# The reason the guest skips its Debian test.
+no_debian() {
+        progress "no Debian tree for the guest: $*"
+        printf '%s\n' "$*" >"$stage/vm-data/debian.skip"
+        return 1
+}
+
+# Packs the template's cached tree into $cache/debian-KEY-HASH.tar (HASH: of the tree's cache
+# stamp, its content and its time, so a rebuilt tree is packed again) and sets deb_tar to it.
+# Returns non-zero, with the reason in vm-data/debian.skip, when there is no tree to be had.
+deb_tar=
+debian_tar() {
+        local dcache=${BERTH_VM_DEBIAN_CACHE:-/var/cache/berth/debian}
+        local tree=$dcache/$DEBIAN_KEY
+        local tmpl=$templates/berth-debian
+        if [ ! -f "$tree/.berth-cache" ]; then
+                [ -x "$tmpl" ] || { no_debian "no template '$tmpl'"; return; }
+                command -v debootstrap >/dev/null ||
+                        { no_debian "'$tree' is not built and debootstrap is not installed"; return; }
+                progress "building the Debian tree '$tree' with berth-debian (a few minutes)"
+                local rootfs
+                rootfs=$(mktemp -d "$work/debian-rootfs.XXXXXX") || die "mktemp in '$work' failed"
+                # The template takes the entry's lock itself: not held here.
+                if ! BERTH_CACHE_DIR=$dcache "$tmpl" --name vmdeb --rootfs "$rootfs" \
+                        --arch x86_64 >/dev/null 2>"$work/debian.log"; then
+                        sed 's/^/  | /' "$work/debian.log" | tail -n 15 >&2
+                        rm -rf --one-file-system -- "$rootfs"
+                        no_debian "berth-debian failed: $(tail -n 1 "$work/debian.log")"
+                        return
+                fi
+                # Only the cache was wanted.
+                rm -rf --one-file-system -- "$rootfs"
+        fi
+        # The template's own lock: no rebuild of the tree while it is read.
+        exec 8>>"$dcache/.$DEBIAN_KEY.lock" || die "open the lock of '$tree' failed"
+        flock -w 900 8 || die "lock '$dcache/.$DEBIAN_KEY.lock' failed"
+        [ -f "$tree/.berth-cache" ] || { exec 8>&-; no_debian "'$tree' vanished"; return; }
+        local key tar
+        key=$({ cat "$tree/.berth-cache"; stat -c %Y "$tree/.berth-cache"; } | sha256sum |
+              cut -c1-16) || die "hash the stamp of '$tree' failed"
+        tar=$cache/debian-$DEBIAN_KEY-$key.tar
+        if [ ! -s "$tar" ] || [ ! -s "$tar.sha256" ]; then
+                progress "packing '$tree' into '$tar'"
+                # Leftovers of a packing that was killed (the cache lock is ours).
+                rm -f -- "$cache"/.debian.*
+                local tmp frag
+                tmp=$(mktemp "$cache/.debian.XXXXXX") || die "mktemp in '$cache' failed"
+                frag=$work/frag
+                mkdir -p "$frag"
+                # What berth-debian prints for this tree, carried as the download template's
+                # config fragment.
+                printf 'init:\n  cmd: [/sbin/init]\n  kind: systemd\nconsole:\n  ttys: 4\n' \
+                        >"$frag/berth-config.yaml"
+                # Uncompressed: the guest is slow at anything, decompression included.
+                tar --numeric-owner --xattrs --xattrs-include='security.capability' \
+                        --exclude=./.berth-cache -C "$tree" -cf "$tmp" . \
+                        -C "$frag" berth-config.yaml || { rm -f "$tmp"; die "pack '$tree' failed"; }
+                sha256sum "$tmp" | cut -d' ' -f1 >"$tmp.sha256" || die "hash '$tmp' failed"
+                chmod 644 "$tmp" "$tmp.sha256"
+                # The trees of older stamps are of no more use.
+                find "$cache" -maxdepth 1 -name 'debian-*.tar*' -exec rm -f -- {} +
+                mv -f -- "$tmp.sha256" "$tar.sha256" || die "rename '$tmp.sha256' failed"
+                mv -f -- "$tmp" "$tar" || die "rename '$tmp' to '$tar' failed"
+        fi
+        exec 8>&-
+        deb_tar=$tar
+}
+
+deb_bytes=0
+if [ "${BERTH_VM_DEBIAN:-1}" = 0 ]; then
+        no_debian "BERTH_VM_DEBIAN=0" || :
+elif debian_tar; then
+        # A hard link where the cache and OUTDIR share a file system: mkfs copies it anyway.
+        ln -f "$deb_tar" "$stage/vm-data/debian.tar" 2>/dev/null ||
+                cp "$deb_tar" "$stage/vm-data/debian.tar" || die "copy '$deb_tar' failed"
+        cp "$deb_tar.sha256" "$stage/vm-data/debian.tar.sha256" ||
+                die "copy '$deb_tar.sha256' failed"
+        deb_bytes=$(stat -c %s "$deb_tar")
+fi
+
+# ---- the store disk --------------------------------------------------------------------------
+
+# In the guest the tar is copied once more (the download template's cache) and unpacked.
+size_mb=$((STORE_IMG_MB + deb_bytes * 3 / 1048576))
+rm -f "$out/store.img"
+truncate -s "${size_mb}M" "$out/store.img" || die "create '$out/store.img' failed"
+mkfs.ext4 -q -F -L berth-store -m 0 -d "$stage" "$out/store.img" ||
+        die "mkfs.ext4 '$out/store.img' failed"
+
+debian="no Debian tree"
+[ "$deb_bytes" = 0 ] || debian="Debian tree $((deb_bytes / 1048576)) MiB"
+progress "guest ready: kernel $kver, initrd $(du -h "$out/initrd.img" | cut -f1), store ${size_mb} MiB ($debian)"
