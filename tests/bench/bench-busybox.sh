@@ -178,6 +178,8 @@ cleanup() {
                 umount -l "$m" 2>/dev/null
         done < <(findmnt -rn -o TARGET | grep -F "$tmp/" | sort -r)
         rm -rf --one-file-system -- "$tmp"
+        # LXC keeps lock files for an lxcpath below /run/lxc/lock/<lxcpath>: ours goes too.
+        rm -rf --one-file-system -- "/run/lxc/lock$tmp" 2>/dev/null
         exit "$rc"
 }
 trap cleanup EXIT
