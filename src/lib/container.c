@@ -407,9 +407,13 @@ int berth_thaw(BerthContext *ctx, const char *name, BerthError **reterr)
         return simple_call(ctx, name, "thaw", PROTO_CMD_THAW, reterr);
 }
 
-/* Follows the state events of one monitor until want, its exit (returns 1), or the deadline. */
-static int wait_on_monitor(BerthContext *ctx, const char *name, BerthState want,
-                           uint64_t deadline)
+/* Subscribes to one monitor's state events and follows them until done() says so (> 0),
+ * done() fails (< 0, returned), the monitor goes away (-ECONNRESET) or the deadline passes
+ * (-ETIMEDOUT). The first call of done() sees the state at subscription. */
+typedef int (*EventDone)(uint32_t state, uint32_t ready, void *userdata);
+
+static int follow_events(BerthContext *ctx, const char *name, uint64_t deadline, EventDone done,
+                         void *userdata)
 {
         _cleanup_close_ int fd = -EBADF;
         int r = container_connect(ctx, name, &fd);
@@ -419,16 +423,20 @@ static int wait_on_monitor(BerthContext *ctx, const char *name, BerthState want,
         _cleanup_(proto_message_freep) ProtoMessage *reply = NULL;
         r = proto_call(fd, req, CALL_TIMEOUT_USEC, &reply, NULL, NULL, NULL);
         if (r < 0)
-                return r == -ECONNRESET ? 1 : r;
-        uint32_t st = _BERTH_STATE_INVALID;
+                return r;
+        uint32_t st = _BERTH_STATE_INVALID, ready = 0;
         (void)proto_get_u32(reply, PROTO_TAG_STATE, &st);
+        (void)proto_get_u32(reply, PROTO_TAG_READY, &ready);
         for (;;) {
-                if (st == (uint32_t)want)
-                        return 0;
+                r = done(st, ready, userdata);
+                if (r != 0)
+                        return r < 0 ? r : 0;
                 uint64_t now = now_usec();
                 if (deadline != UINT64_MAX && now >= deadline)
                         return -ETIMEDOUT;
-                int ms = deadline == UINT64_MAX ? -1 : (int)MIN((deadline - now + 999) / 1000, (uint64_t)INT32_MAX);
+                int ms = deadline == UINT64_MAX
+                                 ? -1
+                                 : (int)MIN((deadline - now + 999) / 1000, (uint64_t)INT32_MAX);
                 struct pollfd p = {.fd = fd, .events = POLLIN};
                 r = poll(&p, 1, ms);
                 if (r < 0 && errno != EINTR)
@@ -437,13 +445,18 @@ static int wait_on_monitor(BerthContext *ctx, const char *name, BerthState want,
                         continue;
                 _cleanup_(proto_message_freep) ProtoMessage *ev = NULL;
                 r = proto_recv(fd, &ev, NULL, NULL);
-                if (r == -ECONNRESET)
-                        return 1;
                 if (r < 0)
                         return r;
-                if (ev->command == PROTO_CMD_EVENT)
+                if (ev->command == PROTO_CMD_EVENT) {
                         (void)proto_get_u32(ev, PROTO_TAG_STATE, &st);
+                        (void)proto_get_u32(ev, PROTO_TAG_READY, &ready);
+                }
         }
+}
+
+static int state_reached(uint32_t state, uint32_t ready, void *userdata)
+{
+        return state == *(const uint32_t *)userdata;
 }
 
 int berth_wait(BerthContext *ctx, const char *name, BerthState want, uint64_t timeout_usec,
@@ -456,12 +469,13 @@ int berth_wait(BerthContext *ctx, const char *name, BerthState want, uint64_t ti
                 return berth_error_setf(reterr, EINVAL, "wait '%s': invalid state", name);
         uint64_t deadline = timeout_usec == UINT64_MAX ? UINT64_MAX : now_usec() + timeout_usec;
         for (;;) {
-                r = wait_on_monitor(ctx, name, want, deadline);
+                uint32_t w = want;
+                r = follow_events(ctx, name, deadline, state_reached, &w);
                 if (r == 0)
                         return 0;
                 if (r == -ETIMEDOUT)
                         break;
-                if (r == -ESRCH || r == 1) {
+                if (r == -ESRCH || r == -ECONNRESET) {
                         /* No monitor (any more): stopped, unless one is about to appear. */
                         if (want == BERTH_STATE_STOPPED && !container_orphaned(ctx, name, NULL))
                                 return 0;
@@ -475,62 +489,35 @@ int berth_wait(BerthContext *ctx, const char *name, BerthState want, uint64_t ti
                                 berth_state_to_string(want));
 }
 
+static int ready_reached(uint32_t state, uint32_t ready, void *userdata)
+{
+        if (ready)
+                return 1;
+        if (state == BERTH_STATE_STOPPING || state == BERTH_STATE_STOPPED ||
+            state == BERTH_STATE_ABORTING)
+                return -ECANCELED;
+        return 0;
+}
+
 int berth_wait_ready(BerthContext *ctx, const char *name, uint64_t timeout_usec,
                      BerthError **reterr)
 {
         int r = container_check(ctx, name, "wait for ready", reterr);
         if (r < 0)
                 return r;
-        _cleanup_close_ int fd = -EBADF;
-        r = container_connect(ctx, name, &fd);
+        uint64_t deadline = timeout_usec == UINT64_MAX ? UINT64_MAX : now_usec() + timeout_usec;
+        r = follow_events(ctx, name, deadline, ready_reached, NULL);
+        if (r == -ETIMEDOUT)
+                return berth_error_setf(reterr, ETIMEDOUT, "wait for ready '%s': timed out",
+                                        name);
         if (r == -ESRCH)
                 return berth_error_setf(reterr, ESRCH, "wait for ready '%s': not running", name);
+        if (r == -ECANCELED || r == -ECONNRESET)
+                return berth_error_setf(reterr, ESRCH,
+                                        "wait for ready '%s': init stopped before it was ready",
+                                        name);
         if (r < 0)
                 return berth_error_set(reterr, r, "wait for ready '%s'", name);
-        _cleanup_(proto_message_freep) ProtoMessage *req = proto_message_new(PROTO_CMD_SUBSCRIBE, 0);
-        _cleanup_(proto_message_freep) ProtoMessage *reply = NULL;
-        r = proto_call(fd, req, CALL_TIMEOUT_USEC, &reply, NULL, NULL, NULL);
-        if (r < 0)
-                return berth_error_set(reterr, r, "wait for ready '%s'", name);
-
-        uint64_t deadline = timeout_usec == UINT64_MAX ? UINT64_MAX : now_usec() + timeout_usec;
-        uint32_t ready = 0, st = BERTH_STATE_RUNNING;
-        (void)proto_get_u32(reply, PROTO_TAG_READY, &ready);
-        (void)proto_get_u32(reply, PROTO_TAG_STATE, &st);
-        while (!ready) {
-                if (st == BERTH_STATE_STOPPING || st == BERTH_STATE_STOPPED ||
-                    st == BERTH_STATE_ABORTING)
-                        return berth_error_setf(reterr, ESRCH,
-                                                "wait for ready '%s': init stopped before it "
-                                                "was ready",
-                                                name);
-                uint64_t now = now_usec();
-                if (deadline != UINT64_MAX && now >= deadline)
-                        return berth_error_setf(reterr, ETIMEDOUT,
-                                                "wait for ready '%s': timed out", name);
-                int ms = deadline == UINT64_MAX ? -1
-                                                : (int)MIN((deadline - now + 999) / 1000,
-                                                           (uint64_t)INT32_MAX);
-                struct pollfd p = {.fd = fd, .events = POLLIN};
-                r = poll(&p, 1, ms);
-                if (r < 0 && errno != EINTR)
-                        return berth_error_set(reterr, errno, "wait for ready '%s'", name);
-                if (r <= 0)
-                        continue;
-                _cleanup_(proto_message_freep) ProtoMessage *ev = NULL;
-                r = proto_recv(fd, &ev, NULL, NULL);
-                if (r == -ECONNRESET)
-                        return berth_error_setf(reterr, ESRCH,
-                                                "wait for ready '%s': init stopped before it "
-                                                "was ready",
-                                                name);
-                if (r < 0)
-                        return berth_error_set(reterr, r, "wait for ready '%s'", name);
-                if (ev->command == PROTO_CMD_EVENT) {
-                        (void)proto_get_u32(ev, PROTO_TAG_READY, &ready);
-                        (void)proto_get_u32(ev, PROTO_TAG_STATE, &st);
-                }
-        }
         return 0;
 }
 
