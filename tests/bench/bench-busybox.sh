@@ -41,9 +41,8 @@ die() {
         exit 2
 }
 
-say() {
-        printf '==> %s\n' "$*" >&2
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
 
 case "$ONLY" in
 both | berth | lxc) ;;
@@ -113,9 +112,6 @@ was_preexisting() { # dir
         return 1
 }
 
-berth() {
-        "$BERTH_BIN" "$@"
-}
 
 lxc_stop_destroy() { # name
         if lxc-info -P "$LXCPATH" -n "$1" >/dev/null 2>&1; then
@@ -189,9 +185,6 @@ trap 'exit 129' HUP
 
 # ---- timing and statistics -------------------------------------------------------------------
 
-now() {
-        date +%s%N
-}
 
 # Samples are kept one per line in files named <side>-<metric> (nanoseconds).
 sample() { # side metric t0 t1
@@ -466,24 +459,7 @@ fmt_ms() { # seconds -> "12.345 ms" | "-"
         fi
 }
 
-ratio() { # a b
-        if [ -z "$1" ] || [ -z "$2" ]; then
-                echo -
-        else
-                awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'
-        fi
-}
 
-# verdict VALUE LIMIT -> ok | MISSED | - (VALUE <= LIMIT)
-verdict() {
-        if [ -z "$1" ] || [ -z "$2" ]; then
-                echo -
-        elif awk -v v="$1" -v l="$2" 'BEGIN { exit !(v <= l) }'; then
-                echo ok
-        else
-                echo MISSED
-        fi
-}
 
 bs_start=$(stat_of berth start median)
 ls_start=$(stat_of lxc start median)

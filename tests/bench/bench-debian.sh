@@ -51,9 +51,8 @@ die() {
         exit 2
 }
 
-say() {
-        printf '==> %s\n' "$*" >&2
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
 
 do_berth=false
 do_lxc=false
@@ -162,9 +161,6 @@ was_preexisting() { # dir
         return 1
 }
 
-berth() {
-        "$BERTH_BIN" "$@"
-}
 
 # Depth-first removal of a cgroup subtree created by this run; processes still in it are ours
 # (they can only be our containers'), so they are killed first.
@@ -270,9 +266,6 @@ trap 'exit 129' HUP
 
 # ---- timing and statistics -------------------------------------------------------------------
 
-now() {
-        date +%s%N
-}
 
 # Samples are kept one per line in files named <manager>-<metric> (nanoseconds). Nothing is
 # kept during the warm-up round.
@@ -686,24 +679,7 @@ fmt_nspawn() { # seconds
         fi
 }
 
-ratio() { # a b
-        if [ -z "$1" ] || [ -z "$2" ]; then
-                echo -
-        else
-                awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'
-        fi
-}
 
-# verdict VALUE LIMIT -> ok | MISSED | - (VALUE <= LIMIT)
-verdict() {
-        if [ -z "$1" ] || [ -z "$2" ]; then
-                echo -
-        elif awk -v v="$1" -v l="$2" 'BEGIN { exit !(v <= l) }'; then
-                echo ok
-        else
-                echo MISSED
-        fi
-}
 
 b_boot=$(stat_of berth boot median)
 l_boot=$(stat_of lxc boot median)
