@@ -202,7 +202,7 @@ static int read_top(Reader *r, Compose *c, bool *ret_single)
 
         bool seen_containers = false, seen_other = false;
         yaml_mark_t other_mark = {};
-        char other[64] = "";
+        char other[512] = "";
         for (;;) {
                 k = reader_next(r);
                 if (k < 0)
@@ -225,11 +225,13 @@ static int read_top(Reader *r, Compose *c, bool *ret_single)
                         if (k >= 0 && !c->volumes)
                                 c->volumes = xcalloc(1, sizeof(char *));
                         STRV_FOREACH(v, c->volumes)
-                                if (k >= 0 && (!path_is_absolute(*v) || !path_is_normalized(*v)))
+                                if (k >= 0 && (!path_is_absolute(*v) || !path_is_normalized(*v))) {
+                                        _cleanup_free_ char *esc = config_escape(*v);
                                         k = reader_error(r, &km,
                                                          "key 'volumes': '%s' is not an "
                                                          "absolute, normalised path",
-                                                         *v);
+                                                         esc);
+                                }
                 } else if (streq(key, "start")) {
                         if (c->start)
                                 return reader_error(r, &km, "duplicate key 'start'");
@@ -242,7 +244,8 @@ static int read_top(Reader *r, Compose *c, bool *ret_single)
                         if (!seen_other) {
                                 seen_other = true;
                                 other_mark = km;
-                                snprintf(other, sizeof(other), "%s", key);
+                                _cleanup_free_ char *esc = config_escape(key);
+                                snprintf(other, sizeof(other), "%s", esc);
                         }
                         k = reader_next(r);
                         if (k >= 0)
@@ -326,10 +329,11 @@ int compose_parse(const char *text, size_t len, const char *filename, Compose **
                 for (size_t i = 0; i < c->n_entries && !found; i++)
                         found = streq(c->entries[i].config->name, *s);
                 if (!found) {
+                        _cleanup_free_ char *esc = config_escape(*s);
                         k = berth_error_setf(reterr, EINVAL,
                                              "%s: key 'start': '%s' is not declared in "
                                              "'containers'",
-                                             filename, *s);
+                                             filename, esc);
                         compose_free(c);
                         return k;
                 }

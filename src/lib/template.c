@@ -19,6 +19,21 @@
 
 #define FRAGMENT_MAX (64 * 1024)
 
+/* A template's last words, fit for a one-line message: control characters shown as \xNN. */
+static char *one_line(const char *s)
+{
+        char *r = xmalloc(strlen(s) * 4 + 1), *p = r;
+        for (; *s; s++) {
+                unsigned char ch = (unsigned char)*s;
+                if (ch < ' ' || ch == 0x7f)
+                        p += sprintf(p, "\\x%02x", ch);
+                else
+                        *p++ = (char)ch;
+        }
+        *p = 0;
+        return r;
+}
+
 static bool template_name_is_valid(const char *t)
 {
         if (!t || !*t || strlen(t) > 64)
@@ -153,16 +168,18 @@ static int template_invoke(BerthContext *ctx, const char *template_name, const c
                 return berth_error_setf(reterr, EFBIG,
                                         "template '%s' printed more than %d bytes of config",
                                         template_name, FRAGMENT_MAX);
+        /* A template's words are quoted, never trusted to be one clean line. */
+        _cleanup_free_ char *said = one_line(last);
         if (!rootfs && WIFEXITED(st) && WEXITSTATUS(st) != 0 && *last)
                 return berth_error_setf(reterr, EINVAL, "template '%s': %s", template_name,
-                                        last);
+                                        said);
         if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
                 _cleanup_free_ char *how = WIFEXITED(st)
                                                    ? xasprintf("exit status %d", WEXITSTATUS(st))
                                                    : xasprintf("killed by signal %d", WTERMSIG(st));
                 if (*last)
                         return berth_error_setf(reterr, EIO, "template '%s' failed (%s): %s",
-                                                template_name, how, last);
+                                                template_name, how, said);
                 return berth_error_setf(reterr, EIO, "template '%s' failed (%s)", template_name,
                                         how);
         }

@@ -100,6 +100,18 @@ static void test_errors(void)
         expect_error("- a\n", "expected a mapping at the top level", "top-level list");
         expect_error("containers: []\ncontainers: []\n", "duplicate key 'containers'",
                      "duplicate containers");
+        /* User text in a message is escaped: still one line. */
+        Compose *c0 = NULL;
+        BerthError *e0 = NULL;
+        ok(parse("volumes: [\"rel\\nx\"]\ncontainers: []\n", &c0, &e0) == -EINVAL && e0 &&
+                   !strchr(e0->message, '\n') && strstr(e0->message, "rel\\x0ax"),
+           "a newline in a volume path is escaped in the message");
+        berth_error_free(e0);
+        e0 = NULL;
+        ok(parse("containers: []\nstart: [\"a\\rb\"]\n", &c0, &e0) == -EINVAL && e0 &&
+                   !strchr(e0->message, '\r') && strstr(e0->message, "a\\x0db"),
+           "a control character in a start name is escaped");
+        berth_error_free(e0);
         const char nul[] = "containers: []\0\n";
         Compose *c = NULL;
         BerthError *e = NULL;

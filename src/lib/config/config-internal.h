@@ -83,8 +83,6 @@ bool config_ipv4_cidr_is_valid(const char *s);
 bool config_ipv4_addr_is_valid(const char *s);
 bool config_env_name_is_valid(const char *s, size_t len);
 
-/* s made safe for a one-line message: non-printable bytes escaped, cut after 64 characters. */
-char *config_escape(const char *s);
 
 /* Fixed-point text of v / 10^digits with trailing zeros dropped ("1.5", "30", "0.001"). */
 char *config_format_fixed(uint64_t v, unsigned digits);

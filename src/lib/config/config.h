@@ -147,6 +147,10 @@ char *config_to_yaml(const BerthConfig *c);
 /* Writes config_to_yaml() atomically to path. */
 int config_save(const BerthConfig *c, const char *path, BerthError **reterr);
 
+/* s made safe for a one-line message: non-printable bytes escaped, cut after 64 characters.
+ * Every value a user or a peer controls goes through it before it is quoted in an error. */
+char *config_escape(const char *s);
+
 /* The key table, for completeness tests and documentation: dotted key names. */
 typedef struct ConfigKeyInfo {
         const char *key;  /* "limits.memory" */
