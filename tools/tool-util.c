@@ -55,7 +55,8 @@ int tool_check_name(const char *name)
 {
         if (berth_name_is_valid(name))
                 return 0;
-        return tool_usage_error("invalid container name '%s': use [a-z0-9][a-z0-9-]{0,62}", name);
+        _cleanup_free_ char *esc = berth_escape(name);
+        return tool_usage_error("invalid container name '%s': use [a-z0-9][a-z0-9-]{0,62}", esc);
 }
 
 int tool_check_args(const char *verb, int argc, char *argv[], int optind_, int n_min, int n_max,

@@ -28,6 +28,9 @@ BerthState berth_state_from_string(const char *s);
 
 /* Container names: [a-z0-9][a-z0-9-]{0,62}. */
 bool berth_name_is_valid(const char *name);
+/* s made safe to quote in a one-line message (control characters and quotes escaped, long
+ * text cut); a newly allocated string. */
+char *berth_escape(const char *s);
 
 typedef struct BerthContext BerthContext;
 

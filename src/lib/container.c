@@ -21,13 +21,18 @@
 #define STATUS_LINE_MAX 4096
 #define CONSOLE_LOG_TAIL (128 * 1024)
 
+static int name_error(BerthError **reterr, const char *action, const char *name)
+{
+        _cleanup_free_ char *esc = berth_escape(name);
+        return berth_error_setf(reterr, EINVAL,
+                                "%s: invalid container name '%s': use [a-z0-9][a-z0-9-]{0,62}",
+                                action, esc);
+}
+
 int container_check(BerthContext *ctx, const char *name, const char *action, BerthError **reterr)
 {
         if (!berth_name_is_valid(name))
-                return berth_error_setf(reterr, EINVAL,
-                                        "%s: invalid container name '%s': use "
-                                        "[a-z0-9][a-z0-9-]{0,62}",
-                                        action, strempty(name));
+                return name_error(reterr, action, name);
         _cleanup_free_ char *cfg = context_config_path(ctx, name);
         if (access(cfg, F_OK) < 0)
                 return berth_error_setf(reterr, ENOENT, "%s '%s': no such container", action, name);
@@ -606,10 +611,7 @@ int berth_create(BerthContext *ctx, const char *name, const BerthCreateOptions *
                  BerthError **reterr)
 {
         if (!berth_name_is_valid(name))
-                return berth_error_setf(reterr, EINVAL,
-                                        "create: invalid container name '%s': use "
-                                        "[a-z0-9][a-z0-9-]{0,62}",
-                                        strempty(name));
+                return name_error(reterr, "create", name);
         if (!opts || !opts->template_name)
                 return berth_error_setf(reterr, EINVAL, "create '%s': no template given", name);
         _cleanup_free_ char *dir = context_container_dir(ctx, name);

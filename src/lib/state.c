@@ -32,3 +32,8 @@ bool berth_name_is_valid(const char *name)
 {
         return config_name_is_valid(name);
 }
+
+char *berth_escape(const char *s)
+{
+        return config_escape(strempty(s));
+}

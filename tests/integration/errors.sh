@@ -22,6 +22,9 @@ for bad in Bad -x a_b "$long" "" "a.b" "a/b" ".." "-"; do
         check_error "start '$bad': invalid name, exit 2" 2 berth start "$bad"
 done
 check_error "info '../x': invalid name, exit 2" 2 berth info ../x
+check_error "a name with a newline still gives one line" 2 berth start "$(printf 'a\nb')"
+check_match "and shows the newline escaped" "invalid container name 'a\\\\x0ab'" \
+        "$(berth start "$(printf 'a\nb')" 2>&1)"
 check_match "the invalid-name message quotes the name" "invalid container name 'a_b'" \
         "$(berth create a_b -t busybox 2>&1)"
 check_eq "no invalid name created anything" "" "$(ls -A "$BERTH_STORE")"
