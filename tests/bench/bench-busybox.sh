@@ -128,24 +128,6 @@ berth_stop_destroy() { # name
                 "$BERTH_BIN" destroy "$1" >/dev/null 2>&1 || :
 }
 
-# Depth-first removal of the cgroup subtree named after this run; processes still in it are
-# ours (they can only be our containers'), so they are killed first.
-remove_bench_cgroups() {
-        local root d p
-        for root in /sys/fs/cgroup/*/"$BERTH_CGROUP" /sys/fs/cgroup/"$BERTH_CGROUP"; do
-                [ -d "$root" ] || continue
-                was_preexisting "$root" && continue
-                while read -r p; do
-                        if [ -n "$p" ]; then
-                                kill -KILL "$p" 2>/dev/null || :
-                        fi
-                done < <(find "$root" -name cgroup.procs -exec cat {} + 2>/dev/null || :)
-                while read -r d; do
-                        rmdir "$d" 2>/dev/null || :
-                done < <(find "$root" -depth -type d 2>/dev/null || :)
-        done
-}
-
 cleanup() {
         local rc=$? n m
         trap - EXIT INT TERM HUP
@@ -162,7 +144,7 @@ cleanup() {
         fi
         wait
         if $do_berth; then
-                remove_bench_cgroups
+                remove_cgroup_tree "$BERTH_CGROUP"
         fi
         if $do_lxc; then
                 for m in /sys/fs/cgroup/*/lxc.pivot /sys/fs/cgroup/lxc.pivot; do

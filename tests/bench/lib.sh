@@ -32,3 +32,22 @@ verdict() {
                 echo MISSED
         fi
 }
+
+# Depth-first removal of a cgroup subtree created by this run; processes still in it are ours
+# (they can only be our containers'), so they are killed first.
+# Each script defines was_preexisting (what it found before it started).
+remove_cgroup_tree() { # name below each hierarchy's root
+        local root d p
+        for root in /sys/fs/cgroup/*/"$1" /sys/fs/cgroup/"$1"; do
+                [ -d "$root" ] || continue
+                was_preexisting "$root" && continue
+                while read -r p; do
+                        if [ -n "$p" ]; then
+                                kill -KILL "$p" 2>/dev/null || :
+                        fi
+                done < <(find "$root" -name cgroup.procs -exec cat {} + 2>/dev/null || :)
+                while read -r d; do
+                        rmdir "$d" 2>/dev/null || :
+                done < <(find "$root" -depth -type d 2>/dev/null || :)
+        done
+}
