@@ -6,7 +6,6 @@
 
 #include "compose.h"
 #include "container-internal.h"
-#include "fileio.h"
 #include "ns/idmap.h"
 #include "path-util.h"
 #include "strv.h"
@@ -68,12 +67,9 @@ int berth_apply(BerthContext *ctx, const char *path, BerthApplyResult *ret, Bert
 {
         _cleanup_free_ char *text = NULL;
         size_t size;
-        int r = read_full_file_at(AT_FDCWD, path, CONFIG_MAX_BYTES + 1, &text, &size);
-        if (r == -EFBIG || (r >= 0 && size > CONFIG_MAX_BYTES))
-                return berth_error_setf(reterr, EFBIG, "apply: %s: file too large (max %d bytes)",
-                                        path, CONFIG_MAX_BYTES);
+        int r = config_read_file(path, "", &text, &size, reterr);
         if (r < 0)
-                return berth_error_set(reterr, r, "apply: read '%s'", path);
+                return berth_error_prefix(reterr, r, "apply");
 
         _cleanup_(compose_freep) Compose *c = NULL;
         r = compose_parse(text, size, path, &c, reterr);

@@ -155,12 +155,6 @@ static bool container_orphaned(BerthContext *ctx, const char *name, RuntimeState
         return alive;
 }
 
-static void *mfree(void *p)
-{
-        free(p);
-        return NULL;
-}
-
 static int cmp_names(const void *a, const void *b)
 {
         return strcmp(*(char *const *)a, *(char *const *)b);
@@ -528,20 +522,6 @@ int berth_wait_ready(BerthContext *ctx, const char *name, uint64_t timeout_usec,
 
 /* ---- create, destroy ------------------------------------------------------------------------ */
 
-static int read_settings(const char *path, char **ret, size_t *ret_size, BerthError **reterr)
-{
-        int r = read_full_file_at(AT_FDCWD, path, CONFIG_MAX_BYTES + 1, ret, ret_size);
-        if (r == -EFBIG || (r >= 0 && *ret_size > CONFIG_MAX_BYTES)) {
-                if (r >= 0)
-                        *ret = mfree(*ret);
-                return berth_error_setf(reterr, EFBIG, "%s: file too large (max %d bytes)", path,
-                                        CONFIG_MAX_BYTES);
-        }
-        if (r < 0)
-                return berth_error_set(reterr, r, "read '%s'", path);
-        return 0;
-}
-
 static int create_in(BerthContext *ctx, const char *name, const CreateRequest *req,
                      const char *tmp, BerthError **reterr)
 {
@@ -623,7 +603,7 @@ int berth_create(BerthContext *ctx, const char *name, const BerthCreateOptions *
         size_t size = 0;
         int r;
         if (opts->config_path) {
-                r = read_settings(opts->config_path, &settings, &size, reterr);
+                r = config_read_file(opts->config_path, "", &settings, &size, reterr);
                 _cleanup_(config_freep) BerthConfig *scratch = config_new();
                 if (r >= 0)
                         r = config_parse_into(scratch, settings, size, opts->config_path, reterr);

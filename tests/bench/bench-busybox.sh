@@ -173,19 +173,6 @@ sample() { # side metric t0 t1
         echo $(($4 - $3)) >>"$tmp/$1-$2"
 }
 
-stat_of() { # side metric median|max -> seconds (or empty)
-        local f=$tmp/$1-$2
-        [ -s "$f" ] || return 0
-        sort -n "$f" | awk -v what="$3" '
-                { v[NR] = $1 }
-                END {
-                        if (what == "max") x = v[NR]
-                        else if (NR % 2) x = v[(NR + 1) / 2]
-                        else x = (v[NR / 2] + v[NR / 2 + 1]) / 2
-                        printf "%.6f\n", x / 1e9
-                }'
-}
-
 # ---- berth side ------------------------------------------------------------------------------
 
 berth_state() { # name -> lower-case state from "berth info"
@@ -199,22 +186,13 @@ berth_create() { # name
                 die "berth create '$1' failed: $(tail -n 1 "$tmp/err")"
 }
 
-berth_start_timed() { # name
+berth_timed() { # start|stop name: the verb's wall time becomes a sample of that metric
         local t0 t1
         t0=$(now)
-        berth start "$1" >/dev/null 2>"$tmp/err" ||
-                die "berth start '$1' failed: $(tail -n 1 "$tmp/err")"
+        berth "$1" "$2" >/dev/null 2>"$tmp/err" ||
+                die "berth $1 '$2' failed: $(tail -n 1 "$tmp/err")"
         t1=$(now)
-        sample berth start "$t0" "$t1"
-}
-
-berth_stop_timed() { # name
-        local t0 t1
-        t0=$(now)
-        berth stop "$1" >/dev/null 2>"$tmp/err" ||
-                die "berth stop '$1' failed: $(tail -n 1 "$tmp/err")"
-        t1=$(now)
-        sample berth stop "$t0" "$t1"
+        sample berth "$1" "$t0" "$t1"
 }
 
 berth_freeze_thaw_timed() { # name
@@ -316,9 +294,9 @@ done
 say "start/stop: $RUNS rounds"
 for _ in $(seq 1 "$RUNS"); do
         if $do_berth; then
-                berth_start_timed "$B"
+                berth_timed start "$B"
                 sleep "$SETTLE"
-                berth_stop_timed "$B"
+                berth_timed stop "$B"
         fi
         if $do_lxc; then
                 lxc_start_timed "$L"

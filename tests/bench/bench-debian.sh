@@ -258,19 +258,6 @@ sample() { # manager metric t0 t1
         fi
 }
 
-stat_of() { # manager metric median|max -> seconds (or empty)
-        local f=$tmp/$1-$2
-        [ -s "$f" ] || return 0
-        sort -n "$f" | awk -v what="$3" '
-                { v[NR] = $1 }
-                END {
-                        if (what == "max") x = v[NR]
-                        else if (NR % 2) x = v[(NR + 1) / 2]
-                        else x = (v[NR / 2] + v[NR / 2 + 1]) / 2
-                        printf "%.6f\n", x / 1e9
-                }'
-}
-
 # "Startup finished in 354ms (userspace)" (systemd-analyze time in a container) -> ns.
 userspace_ns() {
         awk '/Startup finished in/ {

@@ -51,3 +51,17 @@ remove_cgroup_tree() { # name below each hierarchy's root
                 done < <(find "$root" -depth -type d 2>/dev/null || :)
         done
 }
+
+# Samples are kept one per line in $tmp/<side>-<metric> (nanoseconds).
+stat_of() { # side metric median|max -> seconds (or empty)
+        local f=$tmp/$1-$2
+        [ -s "$f" ] || return 0
+        sort -n "$f" | awk -v what="$3" '
+                { v[NR] = $1 }
+                END {
+                        if (what == "max") x = v[NR]
+                        else if (NR % 2) x = v[(NR + 1) / 2]
+                        else x = (v[NR / 2] + v[NR / 2 + 1]) / 2
+                        printf "%.6f\n", x / 1e9
+                }'
+}

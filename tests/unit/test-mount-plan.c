@@ -29,12 +29,6 @@
                 printf("\n");                                                                      \
         })
 
-static void *mfree(void *p)
-{
-        free(p);
-        return NULL;
-}
-
 static char *mfree_path(char *old, const char *a, const char *b)
 {
         free(old);

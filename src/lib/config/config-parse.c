@@ -792,7 +792,8 @@ int config_parse_into(BerthConfig *c, const char *text, size_t len, const char *
         return 0;
 }
 
-int config_load_file(const char *path, BerthConfig **ret, BerthError **reterr)
+int config_read_file(const char *path, const char *what, char **ret, size_t *ret_size,
+                     BerthError **reterr)
 {
         _cleanup_free_ char *text = NULL;
         size_t size;
@@ -802,7 +803,20 @@ int config_load_file(const char *path, BerthConfig **ret, BerthError **reterr)
                 return berth_error_setf(reterr, EINVAL, "%s: file too large (max %d bytes)", path,
                                         CONFIG_MAX_BYTES);
         if (r < 0)
-                return berth_error_set(reterr, r, "read config '%s'", path);
+                return berth_error_set(reterr, r, "read %s'%s'", strempty(what), path);
+        *ret = TAKE_PTR(text);
+        if (ret_size)
+                *ret_size = size;
+        return 0;
+}
+
+int config_load_file(const char *path, BerthConfig **ret, BerthError **reterr)
+{
+        _cleanup_free_ char *text = NULL;
+        size_t size;
+        int r = config_read_file(path, "config ", &text, &size, reterr);
+        if (r < 0)
+                return r;
 
         _cleanup_(config_freep) BerthConfig *c = config_new();
         r = config_parse_into(c, text, size, path, reterr);

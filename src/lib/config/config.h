@@ -137,6 +137,10 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(BerthConfig *, config_free);
  * error c is left unchanged. */
 int config_parse_into(BerthConfig *c, const char *text, size_t len, const char *filename,
                       BerthError **reterr);
+/* Reads a config-sized file (at most CONFIG_MAX_BYTES, a NUL-terminated copy). Errors read
+ * "FILE: file too large (max N bytes)" or "read <what>'FILE': <errno>" (what: "config " or ""). */
+int config_read_file(const char *path, const char *what, char **ret, size_t *ret_size,
+                     BerthError **reterr);
 /* config_new() + config_parse_into() from a file (capped at CONFIG_MAX_BYTES). */
 int config_load_file(const char *path, BerthConfig **ret, BerthError **reterr);
 /* Cross-key checks: swap needs memory, macvlan/phys need a link, interface names are unique.

@@ -198,12 +198,6 @@ static void stage_removep(char **stage)
         }
 }
 
-static void *mfree(void *p)
-{
-        free(p);
-        return NULL;
-}
-
 static pid_t clone_container(bool userns, int *ret_pidfd)
 {
         int pidfd = -EBADF;
