@@ -39,7 +39,7 @@ int verb_destroy(int argc, char *argv[])
         r = tool_name_and_context("destroy", argc, argv, &name, &ctx);
         if (r != 0)
                 return r;
-        r = berth_destroy(ctx, name, force, &err);
+        r = berth_destroy(ctx, name, force ? BERTH_DESTROY_FORCE : 0, &err);
         if (r < 0)
                 return tool_fail(err, r);
         return EXIT_SUCCESS;

@@ -48,7 +48,7 @@ int verb_start(int argc, char *argv[])
         r = tool_name_and_context("start", argc, argv, &name, &ctx);
         if (r != 0)
                 return r;
-        r = berth_start(ctx, name, &err);
+        r = berth_start(ctx, name, NULL, &err);
         if (r >= 0 && wait)
                 r = berth_wait_ready(ctx, name, timeout, &err);
         if (r < 0)

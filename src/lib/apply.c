@@ -123,7 +123,7 @@ int berth_apply(BerthContext *ctx, const char *path, BerthApplyResult *ret, Bert
                 if (running)
                         continue;
                 /* In order, each ready before the next: the order is the dependency order. */
-                r = berth_start(ctx, *s, reterr);
+                r = berth_start(ctx, *s, NULL, reterr);
                 if (r >= 0)
                         r = berth_wait_ready(ctx, *s, APPLY_READY_TIMEOUT_USEC, reterr);
                 if (r < 0) {

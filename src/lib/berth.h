@@ -34,10 +34,28 @@ char *berth_escape(const char *s);
 
 typedef struct BerthContext BerthContext;
 
+/* Error numbers are part of the API: a front end maps them to its own error names (D-Bus
+ * errors, exit statuses) from the errno alone, and shows BerthError's one-line message.
+ *
+ *   ENOENT      no such container (or snapshot, for snapshot calls)
+ *   EEXIST      a container (or snapshot) of that name already exists
+ *   EINVAL      invalid name or argument
+ *   EBADMSG     invalid configuration or composition file (the message has file:line:col)
+ *   EALREADY    already running (start), already frozen (freeze)
+ *   ESRCH       not running
+ *   EBUSY       busy: locked by another operation, or running where it must be stopped
+ *   EPERM       not allowed (EACCES likewise)
+ *   ETIMEDOUT   a wait or call ran past its timeout
+ *   EOPNOTSUPP  the host or the backend cannot do it
+ *   ENOSPC      out of space; nothing partial was registered
+ *
+ * Any other errno is passed through from the operation that failed. */
+
 typedef struct BerthContextOptions {
         const char *store;         /* NULL: $BERTH_STORE, else the configured default */
         const char *rundir;        /* NULL: $BERTH_RUNDIR, else the configured default */
         const char *cgroup_parent; /* NULL: $BERTH_CGROUP, else "berth" */
+        const char *config_file;   /* NULL: $BERTH_CONFIG, else <sysconfdir>/berth/berth.yaml */
 } BerthContextOptions;
 
 int berth_context_new(const BerthContextOptions *opts, BerthContext **ret, BerthError **reterr);
@@ -45,6 +63,15 @@ BerthContext *berth_context_free(BerthContext *ctx);
 DEFINE_TRIVIAL_CLEANUP_FUNC(BerthContext *, berth_context_free);
 const char *berth_context_store(const BerthContext *ctx);
 const char *berth_context_rundir(const BerthContext *ctx);
+
+/* Progress of long operations (template runs, copies, snapshots): one line of text, and the
+ * fraction done (0..1, or < 0 when unknown). Called synchronously from the operation; the
+ * library itself never writes to stdout or stderr. */
+typedef void (*BerthProgressFunc)(const char *line, double fraction, void *userdata);
+void berth_context_set_progress(BerthContext *ctx, BerthProgressFunc f, void *userdata);
+/* The timeout of one request to a container's monitor (default 10 s). Calls that wait for
+ * something by nature (stop, wait) take their own timeout. */
+void berth_context_set_call_timeout(BerthContext *ctx, uint64_t usec);
 
 typedef struct BerthInfo {
         char *name;
@@ -57,25 +84,57 @@ typedef struct BerthInfo {
         uint64_t pids_current;   /* UINT64_MAX unknown */
         uint64_t pids_limit;     /* UINT64_MAX unlimited */
         bool autostart;
-        char *ipv4;              /* first configured address, or NULL */
+        char *ipv4;              /* first IPv4 address: live when running, else configured; or NULL */
+
+        uint64_t started_usec;   /* CLOCK_REALTIME when the current init started; 0 when stopped */
+        bool ready;              /* init reported READY=1 (systemd), or runs (other inits) */
+        bool orphaned;           /* init runs but its monitor died: adopted by the next
+                                    state-changing call or berth_adopt() */
+        bool privileged;
+        char **addresses;        /* live addresses "IFNAME ADDRESS/PREFIX", NULL-terminated (may
+                                    be NULL); read from inside the container's network namespace */
+        char *backend;           /* rootfs storage backend: "dir", "overlay", "btrfs" */
+        size_t n_snapshots;
+        int64_t autostart_order;
+        char *autostart_group;   /* or NULL */
+        bool ephemeral;          /* destroyed (or its throw-away layer dropped) when it stops */
 } BerthInfo;
 
 void berth_info_clear(BerthInfo *info);
 
 /* Sorted names of every container in the store. */
 int berth_list(BerthContext *ctx, char ***ret_names, BerthError **reterr);
+/* A query only: never forks, spawns or takes anything over. */
 int berth_info(BerthContext *ctx, const char *name, BerthInfo *ret, BerthError **reterr);
+/* Every container's info, sorted by name, in one pass over the store and runtime dir (no
+ * request to any monitor); for dashboards that refresh often. */
+int berth_info_all(BerthContext *ctx, BerthInfo **ret, size_t *ret_n, BerthError **reterr);
+void berth_info_array_free(BerthInfo *infos, size_t n);
+/* Takes an orphaned container (init alive, monitor dead) back under a new monitor. 0 when
+ * there was nothing to adopt (stopped, or a monitor is there). */
+int berth_adopt(BerthContext *ctx, const char *name, BerthError **reterr);
 
 typedef struct BerthCreateOptions {
         const char *template_name;  /* "busybox"; resolved in the templates dir */
         char **template_args;       /* extra template options (after "--") */
         const char *config_path;    /* YAML settings to apply on top of the template's fragment */
+        const char *backend;        /* "dir", "overlay", "btrfs"; NULL: btrfs when the store is
+                                       on btrfs, else dir */
+        bool ephemeral;             /* destroyed when it stops */
 } BerthCreateOptions;
 
 int berth_create(BerthContext *ctx, const char *name, const BerthCreateOptions *opts,
                  BerthError **reterr);
-/* Returns once init runs inside (or the start failed, with the child's error). */
-int berth_start(BerthContext *ctx, const char *name, BerthError **reterr);
+
+typedef struct BerthStartOptions {
+        bool ephemeral;             /* run on a throw-away copy-on-write layer; the container's
+                                       own rootfs is left untouched */
+} BerthStartOptions;
+
+/* Returns once init runs inside (or the start failed, with the child's error). opts may be
+ * NULL. */
+int berth_start(BerthContext *ctx, const char *name, const BerthStartOptions *opts,
+                BerthError **reterr);
 /* timeout_sec < 0: the container's init.stop_timeout. kill: skip the halt signal. */
 int berth_stop(BerthContext *ctx, const char *name, int timeout_sec, bool kill, BerthError **reterr);
 int berth_restart(BerthContext *ctx, const char *name, int timeout_sec, BerthError **reterr);
@@ -84,7 +143,9 @@ int berth_thaw(BerthContext *ctx, const char *name, BerthError **reterr);
 /* Waits until the container is in state; -ETIMEDOUT after timeout_usec (UINT64_MAX: forever). */
 int berth_wait(BerthContext *ctx, const char *name, BerthState state, uint64_t timeout_usec,
                BerthError **reterr);
-int berth_destroy(BerthContext *ctx, const char *name, bool force, BerthError **reterr);
+#define BERTH_DESTROY_FORCE 0x1U     /* stop (kill) a running container first */
+#define BERTH_DESTROY_SNAPSHOTS 0x2U /* also delete its snapshots (refused otherwise: EBUSY) */
+int berth_destroy(BerthContext *ctx, const char *name, unsigned flags, BerthError **reterr);
 /* Waits until init reported READY=1 over NOTIFY_SOCKET (systemd), or at once for inits that do
  * not notify; fails when init goes away first, -ETIMEDOUT after timeout_usec. */
 int berth_wait_ready(BerthContext *ctx, const char *name, uint64_t timeout_usec,
@@ -129,3 +190,84 @@ int berth_config_show(BerthContext *ctx, const char *name, char **ret_yaml, Bert
 /* The monitor's main: runs the container until it stops. status_fd receives a one-line
  * "ok\n" once init runs, or "error: <message>\n"; it is closed either way. */
 int berth_monitor_run(BerthContext *ctx, const char *name, int status_fd, BerthError **reterr);
+
+/* ---- events ------------------------------------------------------------------------------- */
+
+typedef enum BerthEventType {
+        BERTH_EVENT_DEFINED,  /* a container appeared in the store (create, clone, rename) */
+        BERTH_EVENT_REMOVED,  /* a container left the store */
+        BERTH_EVENT_STATE,    /* a state change: state, init_pid */
+        BERTH_EVENT_READY,    /* init reported READY=1 */
+        BERTH_EVENT_ORPHANED, /* the monitor died; init still runs */
+        BERTH_EVENT_ADOPTED,  /* a new monitor took an orphaned init over */
+        BERTH_EVENT_CHANGED,  /* config.yaml or the snapshot list changed */
+        _BERTH_EVENT_TYPE_MAX,
+        _BERTH_EVENT_TYPE_INVALID = -1,
+} BerthEventType;
+const char *berth_event_type_to_string(BerthEventType t);
+BerthEventType berth_event_type_from_string(const char *s);
+
+typedef struct BerthEvent {
+        BerthEventType type;
+        const char *name;
+        BerthState state;        /* the state after the event (STOPPED for DEFINED/REMOVED) */
+        pid_t init_pid;          /* 0 when not running */
+        uint64_t timestamp_usec; /* CLOCK_REALTIME */
+} BerthEvent;
+
+/* Return < 0 to stop dispatching; that value is returned by berth_events_dispatch(). */
+typedef int (*BerthEventFunc)(const BerthEvent *ev, void *userdata);
+
+typedef struct BerthEvents BerthEvents;
+
+/* A live source of events for every container (names NULL) or the named ones, including
+ * containers driven by other processes. Pushed by the store (inotify) and the monitors (their
+ * subscription sockets); nothing is polled, so an idle source causes no wakeups. */
+int berth_events_new(BerthContext *ctx, char **names, BerthEvents **ret, BerthError **reterr);
+BerthEvents *berth_events_free(BerthEvents *e);
+DEFINE_TRIVIAL_CLEANUP_FUNC(BerthEvents *, berth_events_free);
+/* Readable (POLLIN) when berth_events_dispatch() has something to do. */
+int berth_events_get_fd(BerthEvents *e);
+/* Handles what is pending without blocking, calling f for each event in order. */
+int berth_events_dispatch(BerthEvents *e, BerthEventFunc f, void *userdata, BerthError **reterr);
+
+/* ---- snapshots and clones ----------------------------------------------------------------- */
+
+typedef struct BerthSnapshot {
+        char *name;
+        uint64_t created_usec; /* CLOCK_REALTIME */
+        uint64_t size;         /* bytes the snapshot holds on its own; UINT64_MAX unknown */
+        char *comment;         /* or NULL */
+        uint64_t expires_usec; /* 0: never */
+        bool scheduled;        /* made by the schedule (subject to its retention) */
+} BerthSnapshot;
+
+void berth_snapshots_free(BerthSnapshot *snaps, size_t n);
+
+/* A running container is frozen for a consistent copy and thawed again. snap NULL: the next
+ * free "snapN"; the name used is returned in *ret_snap (may be NULL). */
+int berth_snapshot_create(BerthContext *ctx, const char *name, const char *snap,
+                          const char *comment, char **ret_snap, BerthError **reterr);
+/* Oldest first. */
+int berth_snapshot_list(BerthContext *ctx, const char *name, BerthSnapshot **ret, size_t *ret_n,
+                        BerthError **reterr);
+/* Replaces the container's rootfs by the snapshot's, atomically; refused (EBUSY) while it runs
+ * unless force, which stops it first. as_name non-NULL: a new container from the snapshot
+ * instead, the original untouched. */
+int berth_snapshot_restore(BerthContext *ctx, const char *name, const char *snap,
+                           const char *as_name, bool force, BerthError **reterr);
+/* snap NULL: every snapshot. */
+int berth_snapshot_delete(BerthContext *ctx, const char *name, const char *snap,
+                          BerthError **reterr);
+/* Takes the snapshots that are due by each container's snapshots.schedule at now_usec
+ * (CLOCK_REALTIME; 0: now) and applies retention (keep, expiry). */
+int berth_snapshot_scheduled(BerthContext *ctx, uint64_t now_usec, BerthError **reterr);
+
+typedef struct BerthCloneOptions {
+        const char *snapshot; /* clone this snapshot instead of the current rootfs */
+        bool cow;             /* copy-on-write where the backend can (EOPNOTSUPP otherwise) */
+} BerthCloneOptions;
+
+/* A new container dst with its own name, hostname, uuid and MAC. opts may be NULL. */
+int berth_clone(BerthContext *ctx, const char *src, const char *dst,
+                const BerthCloneOptions *opts, BerthError **reterr);

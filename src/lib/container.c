@@ -191,7 +191,17 @@ void berth_info_clear(BerthInfo *info)
 {
         free(info->name);
         free(info->ipv4);
+        strv_free(info->addresses);
+        free(info->backend);
+        free(info->autostart_group);
         *info = (BerthInfo){};
+}
+
+void berth_info_array_free(BerthInfo *infos, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                berth_info_clear(&infos[i]);
+        free(infos);
 }
 
 int berth_info(BerthContext *ctx, const char *name, BerthInfo *ret, BerthError **reterr)
@@ -331,8 +341,13 @@ static int spawn_monitor(BerthContext *ctx, const char *name, BerthError **reter
                                 name);
 }
 
-int berth_start(BerthContext *ctx, const char *name, BerthError **reterr)
+int berth_start(BerthContext *ctx, const char *name, const BerthStartOptions *opts,
+                BerthError **reterr)
 {
+        if (opts && opts->ephemeral)
+                return berth_error_setf(reterr, EOPNOTSUPP,
+                                        "start '%s': ephemeral starts are not supported yet",
+                                        name);
         _cleanup_(config_freep) BerthConfig *c = NULL;
         int r = container_load_config(ctx, name, "start", &c, reterr);
         if (r < 0)
@@ -382,7 +397,7 @@ int berth_restart(BerthContext *ctx, const char *name, int timeout_sec, BerthErr
         if (r < 0 && r != -ESRCH)
                 return berth_error_setf(reterr, -r, "restart '%s': %s", name,
                                         berth_error_message(err, r));
-        return berth_start(ctx, name, reterr);
+        return berth_start(ctx, name, NULL, reterr);
 }
 
 static int simple_call(BerthContext *ctx, const char *name, const char *action,
@@ -621,8 +636,9 @@ int berth_create(BerthContext *ctx, const char *name, const BerthCreateOptions *
         return container_create(ctx, name, &req, reterr);
 }
 
-int berth_destroy(BerthContext *ctx, const char *name, bool force, BerthError **reterr)
+int berth_destroy(BerthContext *ctx, const char *name, unsigned flags, BerthError **reterr)
 {
+        bool force = flags & BERTH_DESTROY_FORCE;
         int r = container_check(ctx, name, "destroy", reterr);
         if (r < 0)
                 return r;
