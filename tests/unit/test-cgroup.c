@@ -17,6 +17,7 @@
 #include "path-util.h"
 #include "strv.h"
 #include "tap.h"
+#include "time-util.h"
 
 /* A stable copy of a formatted path (the P() ring is reused). */
 #define LOCAL(name, ...)                                                                           \
@@ -75,13 +76,6 @@ static const char *get(const char *path)
 static bool exists(const char *path)
 {
         return access(path, F_OK) == 0;
-}
-
-static uint64_t now_usec(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000ULL;
 }
 
 static const char *msg(BerthError *e)

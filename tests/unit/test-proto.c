@@ -15,6 +15,7 @@
 #include "proto/proto.h"
 #include "socket-util.h"
 #include "tap.h"
+#include "time-util.h"
 
 static void skip(const char *why)
 {
@@ -35,13 +36,6 @@ static int count_fds(void)
                         n++;
         closedir(d);
         return n;
-}
-
-static uint64_t now_usec(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000U + (uint64_t)ts.tv_nsec / 1000U;
 }
 
 /* ---- a raw wire builder, to craft what the encoder would never produce ---- */

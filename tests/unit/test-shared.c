@@ -9,6 +9,8 @@
 #include "fileio.h"
 #include "parse.h"
 #include "path-util.h"
+#include "proc-util.h"
+#include "time-util.h"
 #include "strv.h"
 #include "tap.h"
 
@@ -174,6 +176,33 @@ static void test_fds(void)
         close(p[1]);
 }
 
+static void test_proc_stat(void)
+{
+        ProcStat st = {};
+        const char *line = "4242 (a) b) (c) S 17 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 "
+                           "0 987654 1000 10 18446744073709551615\n";
+        is_int(proc_stat_parse(line, &st), 0, "proc stat: a command name with ') ('");
+        ok(st.state == 'S' && st.ppid == 17 && st.starttime == 987654,
+           "proc stat: state, ppid and starttime");
+        is_int(proc_stat_parse("1 (x) S", &st), -EBADMSG, "proc stat: truncated");
+        is_int(proc_stat_parse("1 x S 1", &st), -EBADMSG, "proc stat: no command name");
+        is_int(proc_stat_parse("1 (x) S -3 1 1 0 -1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 5", &st),
+               -EBADMSG, "proc stat: a negative ppid");
+        is_int(proc_stat_read(getpid(), &st), 0, "proc stat: of this process");
+        ok(st.ppid == getppid() && st.starttime > 0, "proc stat: its ppid and start time");
+        is_int(proc_stat_read(0, &st), -ENOENT, "proc stat: of no process");
+}
+
+static void test_time(void)
+{
+        uint64_t a = now_usec(), b = realtime_usec();
+        ok(a > 0 && b > 1600000000ULL * USEC_PER_SEC, "clocks read");
+        is_int(deadline_to_poll_ms(UINT64_MAX), -1, "no deadline: poll forever");
+        is_int(deadline_to_poll_ms(a), 0, "a past deadline: poll returns at once");
+        int ms = deadline_to_poll_ms(now_usec() + 1500);
+        ok(ms == 2 || ms == 1, "a deadline 1.5 ms ahead rounds up (%d ms)", ms);
+}
+
 int main(void)
 {
         test_parse_size();
@@ -183,5 +212,7 @@ int main(void)
         test_paths();
         test_error();
         test_fds();
+        test_proc_stat();
+        test_time();
         return tap_done();
 }

@@ -8,6 +8,8 @@
 #include <stdint.h>
 
 #include "cgroup.h"
+#include "proc-util.h"
+#include "time-util.h"
 
 /* Hard caps on what the kernel or a container can make us walk. cgroup.max.depth is unlimited
  * by default, so a hostile payload could nest cgroups until we run out of fds. */
@@ -54,7 +56,6 @@ extern const CgroupOps cgroup_v1_ops;
 extern const CgroupOps cgroup_v2_ops;
 
 /* CLOCK_MONOTONIC in microseconds, and deadlines built on it (UINT64_MAX: never). */
-uint64_t cgroup_now_usec(void);
 uint64_t cgroup_deadline(uint64_t timeout_usec);
 /* Sleeps min(*delay, time left) and doubles *delay up to max_usec. Returns false (without
  * sleeping) once the deadline has passed. */

@@ -196,7 +196,7 @@ static int wait_events(const char *dir, const char *key, uint64_t want, uint64_t
                 if (v == want)
                         return 0;
 
-                uint64_t now = cgroup_now_usec();
+                uint64_t now = now_usec();
                 if (now >= deadline)
                         return berth_error_setf(reterr, ETIMEDOUT,
                                                 "timed out waiting for '%s %" PRIu64 "' in '%s'",

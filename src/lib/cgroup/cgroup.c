@@ -415,28 +415,19 @@ int cgroup_destroy(Cgroup *cg, BerthError **reterr)
         return 0;
 }
 
-/* ---- time ------------------------------------------------------------------------------------ */
-
-uint64_t cgroup_now_usec(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000ULL;
-}
-
 uint64_t cgroup_deadline(uint64_t timeout_usec)
 {
         if (timeout_usec == 0)
                 timeout_usec = CGROUP_DEFAULT_TIMEOUT_USEC;
         if (timeout_usec == UINT64_MAX)
                 return UINT64_MAX;
-        uint64_t now = cgroup_now_usec();
+        uint64_t now = now_usec();
         return timeout_usec > UINT64_MAX - now ? UINT64_MAX : now + timeout_usec;
 }
 
 bool cgroup_backoff(uint64_t deadline, uint64_t *delay, uint64_t max_usec)
 {
-        uint64_t now = cgroup_now_usec();
+        uint64_t now = now_usec();
         if (now >= deadline)
                 return false;
         uint64_t d = MIN(*delay, deadline - now);
@@ -775,7 +766,7 @@ int cgroup_kill_generic(Cgroup *cg, char *const *dirs, uint64_t deadline, BerthE
          * they cannot exit on their own either, so no pid we read is recycled before the kill.
          * A freezer that does not settle quickly (tasks in D state) must not eat the whole
          * timeout: kill anyway and let the repeated passes below catch what forks. */
-        uint64_t now = cgroup_now_usec();
+        uint64_t now = now_usec();
         uint64_t freeze_deadline =
                 deadline > now && deadline - now > 1000000ULL ? now + 1000000ULL : deadline;
         _cleanup_(berth_error_freep) BerthError *ferr = NULL;
@@ -902,18 +893,10 @@ int cgroup_attach_root(const CgroupLayout *layout, pid_t pid)
 
 static int count_live_one(pid_t pid, void *userdata)
 {
-        char path[64], buf[512];
-        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
+        ProcStat st;
+        if (proc_stat_read(pid, &st) < 0)
                 return 0; /* gone meanwhile */
-        ssize_t n = read(fd, buf, sizeof(buf) - 1);
-        if (n <= 0)
-                return 0;
-        buf[n] = 0;
-        /* The state follows the last ')' of the command name. */
-        const char *p = strrchr(buf, ')');
-        if (p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X')
+        if (st.state != 'Z' && st.state != 'X')
                 (*(size_t *)userdata)++;
         return 0;
 }

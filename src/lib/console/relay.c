@@ -10,6 +10,7 @@
 #include "console.h"
 #include "fileio.h"
 #include "parse.h"
+#include "time-util.h"
 
 #define RELAY_BUF_SIZE 4096
 /* After the input ends, keep copying the peer's output until it is quiet for this long ... */
@@ -70,13 +71,6 @@ typedef struct Relay {
         bool drain_sigpipe; /* we blocked SIGPIPE and must swallow a pending one on exit */
         sigset_t saved_mask;
 } Relay;
-
-static uint64_t now_usec(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000;
-}
 
 static void relay_done(Relay *r)
 {

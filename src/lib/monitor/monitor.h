@@ -12,6 +12,7 @@
 #include "config/config.h"
 #include "mount/mount.h"
 #include "security/security.h"
+#include "time-util.h"
 
 #define MONITOR_TTYS_MAX 64
 
@@ -75,6 +76,3 @@ void spawn_result_done(SpawnResult *r);
 /* <container_dir>/uuid, created on first use: stable for the container's life. */
 int container_uuid_get(const char *container_dir, char **ret);
 
-/* Monotonic and realtime clocks in microseconds. */
-uint64_t now_usec(void);
-uint64_t realtime_usec(void);

@@ -2,25 +2,11 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "fileio.h"
 #include "monitor.h"
 #include "parse.h"
-
-uint64_t now_usec(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-uint64_t realtime_usec(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
+#include "proc-util.h"
 
 char *monitor_payload_cgroup(const char *parent, const char *name)
 {
@@ -100,27 +86,11 @@ int runtime_state_read(const char *run_dir, RuntimeState *ret)
 
 int proc_starttime(pid_t pid, uint64_t *ret)
 {
-        char path[64];
-        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-        _cleanup_free_ char *text = NULL;
-        int r = read_full_file_at(AT_FDCWD, path, 64 * 1024, &text, NULL);
+        ProcStat st;
+        int r = proc_stat_read(pid, &st);
         if (r < 0)
                 return r;
-        /* The command name may hold spaces and parentheses: fields start after the last ')'. */
-        char *p = strrchr(text, ')');
-        if (!p)
-                return -EBADMSG;
-        p++;
-        /* After ')' come fields 3.. ; starttime is field 22. */
-        for (int field = 3; field < 22; field++) {
-                p = strchr(p + 1, ' ');
-                if (!p)
-                        return -EBADMSG;
-        }
-        unsigned long long v;
-        if (sscanf(p + 1, "%llu", &v) != 1)
-                return -EBADMSG;
-        *ret = v;
+        *ret = st.starttime;
         return 0;
 }
 

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "proto.h"
 #include "socket-util.h"
+#include "time-util.h"
 
 /* Anything below this is a plausible -errno; a peer-supplied status beyond it is nonsense (and
  * negating INT32_MIN would overflow in the caller). */
@@ -88,13 +89,6 @@ int proto_connect(const char *socket_path, int *ret_fd)
         if (!socket_path || !ret_fd)
                 return -EINVAL;
         return socket_connect_unix(socket_path, ret_fd);
-}
-
-static uint64_t now_usec(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000U + (uint64_t)ts.tv_nsec / 1000U;
 }
 
 /* Waits until fd is readable or the deadline (UINT64_MAX: none) passes. Polls at least once,
