@@ -29,6 +29,7 @@ int verb_restart(int argc, char *argv[]);
 int verb_freeze(int argc, char *argv[]);
 int verb_thaw(int argc, char *argv[]);
 int verb_wait(int argc, char *argv[]);
+int verb_events(int argc, char *argv[]);
 int verb_list(int argc, char *argv[]);
 int verb_info(int argc, char *argv[]);
 int verb_attach(int argc, char *argv[]);

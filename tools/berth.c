@@ -10,6 +10,13 @@ bool arg_quiet = false;
 static BerthContextOptions arg_context_options = {};
 static BerthContext *tool_ctx = NULL;
 
+/* Long operations report progress a line at a time; the CLI shows it on stderr. */
+static void print_progress(const char *line, double fraction, void *userdata)
+{
+        if (!arg_quiet)
+                fprintf(stderr, "%s\n", line);
+}
+
 BerthContext *tool_context(void)
 {
         if (tool_ctx)
@@ -22,6 +29,7 @@ BerthContext *tool_context(void)
                 tool_ctx = NULL;
                 return NULL;
         }
+        berth_context_set_progress(tool_ctx, print_progress, NULL);
         return tool_ctx;
 }
 
@@ -71,6 +79,7 @@ static const Verb verbs[] = {
         {"freeze", verb_freeze, "freeze every process of a container"},
         {"thaw", verb_thaw, "thaw a frozen container"},
         {"wait", verb_wait, "wait until a container reaches a state"},
+        {"events", verb_events, "print container events as they happen"},
         {"ls", verb_list, "list containers"},
         {"list", verb_list, NULL},
         {"info", verb_info, "show a container's state and resource use"},

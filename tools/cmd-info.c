@@ -46,6 +46,9 @@ static void print_info(const BerthInfo *info)
         else
                 printf("PID: -\n");
         printf("Since: %s\n", format_timestamp(since, sizeof(since), info->since_usec));
+        if (info->orphaned)
+                printf("Monitor: lost (the next command that changes the container takes it "
+                       "back over)\n");
 
         if (stopped || info->cpu_usec == UINT64_MAX)
                 printf("CPU use: -\n");
@@ -79,6 +82,10 @@ static void print_info(const BerthInfo *info)
 
         printf("Autostart: %s\n", info->autostart ? "yes" : "no");
         printf("IPv4: %s\n", info->ipv4 ? info->ipv4 : "-");
+        for (char **a = info->addresses; a && *a; a++)
+                printf("Address: %s\n", *a);
+        printf("Backend: %s\n", info->backend ? info->backend : "-");
+        printf("Snapshots: %zu\n", info->n_snapshots);
 }
 
 int verb_info(int argc, char *argv[])

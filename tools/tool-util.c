@@ -204,5 +204,22 @@ void json_print_info(FILE *f, const BerthInfo *info)
         fprintf(f, ", \"autostart\": %s", info->autostart ? "true" : "false");
         fputs(", \"ipv4\": ", f);
         json_print_string(f, info->ipv4);
-        fputc('}', f);
+        fputs(", \"addresses\": [", f);
+        for (char **a = info->addresses; a && *a; a++) {
+                if (a != info->addresses)
+                        fputs(", ", f);
+                json_print_string(f, *a);
+        }
+        fputs("], \"started_usec\": ", f);
+        json_print_u64_or_null(f, info->started_usec, 0);
+        fprintf(f, ", \"ready\": %s, \"orphaned\": %s, \"privileged\": %s",
+                info->ready ? "true" : "false", info->orphaned ? "true" : "false",
+                info->privileged ? "true" : "false");
+        fputs(", \"backend\": ", f);
+        json_print_string(f, info->backend);
+        fprintf(f, ", \"snapshots\": %zu", info->n_snapshots);
+        fprintf(f, ", \"autostart_order\": %lld", (long long)info->autostart_order);
+        fputs(", \"autostart_group\": ", f);
+        json_print_string(f, info->autostart_group);
+        fprintf(f, ", \"ephemeral\": %s}", info->ephemeral ? "true" : "false");
 }

@@ -151,7 +151,7 @@ int berth_attach(BerthContext *ctx, const char *name, char **argv, const BerthAt
         _cleanup_(proto_message_freep) ProtoMessage *reply = NULL;
         int fds[PROTO_FDS_MAX];
         size_t n = 0;
-        r = container_call(ctx, name, "attach", req, CALL_TIMEOUT_USEC, &reply, fds, &n, reterr);
+        r = container_call(ctx, name, "attach", req, 0, &reply, fds, &n, reterr);
         if (r < 0)
                 return r;
         _cleanup_close_ int pidfd = n > 0 ? fds[0] : -EBADF;

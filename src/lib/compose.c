@@ -65,7 +65,7 @@ static int reader_error(Reader *r, const yaml_mark_t *m, const char *fmt, ...)
         if (vasprintf(&msg, fmt, ap) < 0)
                 oom();
         va_end(ap);
-        return berth_error_setf(r->reterr, EINVAL, "%s:%zu:%zu: %s", r->filename, m->line + 1,
+        return berth_error_setf(r->reterr, EBADMSG, "%s:%zu:%zu: %s", r->filename, m->line + 1,
                                 m->column + 1, msg);
 }
 
@@ -260,7 +260,7 @@ static int read_top(Reader *r, Compose *c, bool *ret_single)
                                     "'containers', 'volumes' and 'start')",
                                     other);
         if (!seen_containers && (c->volumes || c->start))
-                return berth_error_setf(r->reterr, EINVAL,
+                return berth_error_setf(r->reterr, EBADMSG,
                                         "%s: 'volumes' and 'start' need a 'containers' list",
                                         r->filename);
         k = reader_next(r);
@@ -276,10 +276,10 @@ int compose_parse(const char *text, size_t len, const char *filename, Compose **
                   BerthError **reterr)
 {
         if (len > CONFIG_MAX_BYTES)
-                return berth_error_setf(reterr, EINVAL, "%s: file too large (max %d bytes)",
+                return berth_error_setf(reterr, EBADMSG, "%s: file too large (max %d bytes)",
                                         filename, CONFIG_MAX_BYTES);
         if (memchr(text, 0, len))
-                return berth_error_setf(reterr, EINVAL, "%s: contains a NUL byte", filename);
+                return berth_error_setf(reterr, EBADMSG, "%s: contains a NUL byte", filename);
 
         Compose *c = xcalloc(1, sizeof(*c));
         Reader r = {.filename = filename, .text = text, .reterr = reterr};
@@ -307,15 +307,15 @@ int compose_parse(const char *text, size_t len, const char *filename, Compose **
                         k = config_validate(e->config, reterr);
                 const char *what = single ? "" : "containers[]: ";
                 if (k >= 0 && !e->config->name)
-                        k = berth_error_setf(reterr, EINVAL, "%s:%u:%u: %skey 'name' is required",
+                        k = berth_error_setf(reterr, EBADMSG, "%s:%u:%u: %skey 'name' is required",
                                              filename, e->line, e->column, what);
                 if (k >= 0 && !e->config->template_name)
-                        k = berth_error_setf(reterr, EINVAL,
+                        k = berth_error_setf(reterr, EBADMSG,
                                              "%s:%u:%u: %skey 'template.name' is required",
                                              filename, e->line, e->column, what);
                 for (size_t j = 0; k >= 0 && j < i; j++)
                         if (streq(c->entries[j].config->name, e->config->name))
-                                k = berth_error_setf(reterr, EINVAL,
+                                k = berth_error_setf(reterr, EBADMSG,
                                                      "%s:%u:%u: container '%s' is declared twice",
                                                      filename, e->line, e->column,
                                                      e->config->name);
@@ -330,7 +330,7 @@ int compose_parse(const char *text, size_t len, const char *filename, Compose **
                         found = streq(c->entries[i].config->name, *s);
                 if (!found) {
                         _cleanup_free_ char *esc = config_escape(*s);
-                        k = berth_error_setf(reterr, EINVAL,
+                        k = berth_error_setf(reterr, EBADMSG,
                                              "%s: key 'start': '%s' is not declared in "
                                              "'containers'",
                                              filename, esc);

@@ -8,19 +8,26 @@
 #include "context.h"
 #include "proto/proto.h"
 
-#define CALL_TIMEOUT_USEC (10 * 1000000ULL)
-
 /* Checks the name and that the container exists; errors read "<action> 'NAME': ...". */
 int container_check(BerthContext *ctx, const char *name, const char *action, BerthError **reterr);
 int container_load_config(BerthContext *ctx, const char *name, const char *action,
                           BerthConfig **ret, BerthError **reterr);
-/* Connects to the monitor; -ESRCH (no error object) when none is listening. */
-int container_connect(BerthContext *ctx, const char *name, int *ret_fd);
-/* One request/reply with the monitor; -ESRCH with "<action> 'NAME': not running" when there
- * is none. */
+/* Connects to the monitor; -ESRCH (no error object) when none is listening. With adopt, an
+ * orphaned init (its monitor died) is first taken over by a new monitor, under the container
+ * lock; queries pass false. */
+int container_connect(BerthContext *ctx, const char *name, bool adopt, int *ret_fd);
+/* One request/reply with the monitor, adopting an orphan first; -ESRCH with "<action> 'NAME':
+ * not running" when there is none. timeout_usec 0: the context's call timeout. */
 int container_call(BerthContext *ctx, const char *name, const char *action, ProtoMessage *req,
                    uint64_t timeout_usec, ProtoMessage **ret_reply, int *fds, size_t *ret_n_fds,
                    BerthError **reterr);
+
+/* What the runtime dir says of the container, checked against the processes it names: a
+ * stopped container (no file, or a dead monitor and init) reads as STOPPED; an init alive
+ * without its monitor as orphaned. Reads files only. */
+struct RuntimeState;
+int container_runtime_view(BerthContext *ctx, const char *name, struct RuntimeState *ret,
+                           bool *ret_orphaned);
 
 typedef struct CreateRequest {
         const char *template_name;

@@ -18,7 +18,6 @@
 #include "path-util.h"
 #include "strv.h"
 
-#define STATUS_LINE_MAX 4096
 #define CONSOLE_LOG_TAIL (128 * 1024)
 
 static int name_error(BerthError **reterr, const char *action, const char *name)
@@ -52,23 +51,66 @@ int container_load_config(BerthContext *ctx, const char *name, const char *actio
         return 0;
 }
 
-static bool container_orphaned(BerthContext *ctx, const char *name, RuntimeState *ret);
+static bool container_orphaned(BerthContext *ctx, const char *name);
 static int spawn_monitor(BerthContext *ctx, const char *name, BerthError **reterr);
+static int container_lock(BerthContext *ctx, const char *name, int *ret_fd, BerthError **reterr);
 
-int container_connect(BerthContext *ctx, const char *name, int *ret_fd)
+/* With the container lock held: a new monitor for an init whose monitor died. Returns 1 when
+ * one was started, 0 when there was nothing to adopt. */
+static int adopt_locked(BerthContext *ctx, const char *name, BerthError **reterr)
+{
+        if (!container_orphaned(ctx, name))
+                return 0;
+        int r = spawn_monitor(ctx, name, reterr);
+        if (r < 0)
+                return berth_error_prefix(reterr, r, "adopt '%s'", name);
+        return 1;
+}
+
+/* The prologue of every call that changes what runs: the container exists, its lock is held
+ * (returned in *ret_lock), and an orphaned init is under a monitor again. Returns 1 when it
+ * took one over. */
+static int container_lock_adopted(BerthContext *ctx, const char *name, const char *action,
+                                  int *ret_lock, BerthError **reterr)
+{
+        int r = container_check(ctx, name, action, reterr);
+        if (r < 0)
+                return r;
+        _cleanup_close_ int lock = -EBADF;
+        r = container_lock(ctx, name, &lock, reterr);
+        if (r < 0)
+                return r;
+        r = adopt_locked(ctx, name, reterr);
+        if (r < 0)
+                return r;
+        *ret_lock = TAKE_FD(lock);
+        return r;
+}
+
+int berth_adopt(BerthContext *ctx, const char *name, BerthError **reterr)
+{
+        _cleanup_close_ int lock = -EBADF;
+        int r = container_lock_adopted(ctx, name, "adopt", &lock, reterr);
+        return r < 0 ? r : 0;
+}
+
+int container_connect(BerthContext *ctx, const char *name, bool adopt, int *ret_fd)
 {
         _cleanup_free_ char *sock = context_socket_path(ctx, name);
         int r = proto_connect(sock, ret_fd);
         if (r != -ENOENT && r != -ECONNREFUSED)
                 return r;
-        if (!container_orphaned(ctx, name, NULL))
+        if (!adopt || !container_orphaned(ctx, name))
                 return -ESRCH;
 
-        /* The container outlived its monitor: whoever asks first brings a new one, which takes
-         * the running init over. A concurrent caller doing the same loses on the monitor's lock,
-         * which is fine: one of them is listening afterwards. */
+        /* The container outlived its monitor: the first state-changing call brings a new one,
+         * under the container lock, which takes the running init over. */
         _cleanup_(berth_error_freep) BerthError *err = NULL;
-        (void)spawn_monitor(ctx, name, &err);
+        _cleanup_close_ int lock = -EBADF;
+        if (container_lock(ctx, name, &lock, &err) < 0)
+                return -ESRCH;
+        (void)adopt_locked(ctx, name, &err);
+        lock = safe_close(lock);
         r = proto_connect(sock, ret_fd);
         return r == -ENOENT || r == -ECONNREFUSED ? -ESRCH : r;
 }
@@ -78,28 +120,34 @@ int container_call(BerthContext *ctx, const char *name, const char *action, Prot
                    BerthError **reterr)
 {
         _cleanup_close_ int fd = -EBADF;
-        int r = container_connect(ctx, name, &fd);
+        int r = container_connect(ctx, name, true, &fd);
         if (r == -ESRCH)
                 return berth_error_setf(reterr, ESRCH, "%s '%s': not running", action, name);
         if (r < 0)
                 return berth_error_set(reterr, r, "%s '%s': connect to monitor", action, name);
-        _cleanup_free_ char *error = NULL;
-        r = proto_call(fd, req, timeout_usec, ret_reply, fds, ret_n_fds, &error);
+        if (timeout_usec == 0)
+                timeout_usec = ctx->call_timeout_usec;
+        _cleanup_(berth_error_freep) BerthError *err = NULL;
+        r = proto_call(fd, req, timeout_usec, ret_reply, fds, ret_n_fds, &err);
+        if (r == -ECONNRESET)
+                /* The monitor went away without answering: the container stopped under us. */
+                return berth_error_setf(reterr, ESRCH, "%s '%s': not running", action, name);
         if (r < 0) {
-                if (error)
-                        return berth_error_setf(reterr, r, "%s '%s': %s", action, name, error);
-                if (r == -ECONNRESET)
-                        return berth_error_setf(reterr, ESRCH, "%s '%s': not running", action,
-                                                name);
-                return berth_error_set(reterr, r, "%s '%s'", action, name);
+                if (reterr && !*reterr)
+                        *reterr = TAKE_PTR(err);
+                return berth_error_prefix(reterr, r, "%s '%s'", action, name);
         }
         return 0;
 }
 
 static int container_lock(BerthContext *ctx, const char *name, int *ret_fd, BerthError **reterr)
 {
-        /* The store directory itself is the lock: start, stop and destroy of one container
-         * are serialised, so two concurrent starts cannot both spawn a monitor. */
+        /* The store directory itself is the lock. Start, destroy, adoption and the storage
+         * operations take it, so two concurrent starts cannot both spawn a monitor. Stop does
+         * not: it may wait for the whole stop timeout, and a second stop (--kill, to cut a
+         * slow shutdown short) must get through meanwhile. Stops need no lock of their own:
+         * the container's one monitor serialises them, and a later request only escalates the
+         * stop under way. */
         _cleanup_free_ char *dir = context_container_dir(ctx, name);
         _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
@@ -111,146 +159,25 @@ static int container_lock(BerthContext *ctx, const char *name, int *ret_fd, Bert
         return 0;
 }
 
-static int query_state(BerthContext *ctx, const char *name, BerthState *ret_state,
-                       pid_t *ret_pid, uint64_t *ret_since)
+/* Whether a monitor runs the container (call with the container lock held, after adopting). */
+static bool container_running(BerthContext *ctx, const char *name)
 {
-        _cleanup_(proto_message_freep) ProtoMessage *req = proto_message_new(PROTO_CMD_STATE, 0);
-        _cleanup_(proto_message_freep) ProtoMessage *reply = NULL;
-        _cleanup_close_ int fd = -EBADF;
-        int r = container_connect(ctx, name, &fd);
-        if (r < 0)
-                return r;
-        r = proto_call(fd, req, CALL_TIMEOUT_USEC, &reply, NULL, NULL, NULL);
-        if (r < 0)
-                return r == -ECONNRESET ? -ESRCH : r;
-        uint32_t st = BERTH_STATE_STOPPED, pid = 0;
-        uint64_t since = 0;
-        (void)proto_get_u32(reply, PROTO_TAG_STATE, &st);
-        (void)proto_get_u32(reply, PROTO_TAG_INIT_PID, &pid);
-        (void)proto_get_u64(reply, PROTO_TAG_SINCE, &since);
-        if (st >= _BERTH_STATE_MAX)
-                return -EBADMSG;
-        if (ret_state)
-                *ret_state = st;
-        if (ret_pid)
-                *ret_pid = pid;
-        if (ret_since)
-                *ret_since = since;
-        return 0;
-}
-
-/* An init that outlived its monitor: the state file names it and it is still the same
- * process. */
-static bool container_orphaned(BerthContext *ctx, const char *name, RuntimeState *ret)
-{
-        _cleanup_free_ char *run_dir = context_run_dir(ctx, name);
         RuntimeState s;
-        if (runtime_state_read(run_dir, &s) < 0)
-                return false;
-        bool alive = runtime_init_alive(&s);
-        if (alive && ret)
-                *ret = s;
-        else
-                runtime_state_done(&s);
-        return alive;
+        (void)container_runtime_view(ctx, name, &s, NULL);
+        bool running = s.state != BERTH_STATE_STOPPED;
+        runtime_state_done(&s);
+        return running;
 }
 
-static int cmp_names(const void *a, const void *b)
+/* An init that outlived its monitor: the state file names it, it is still the same process,
+ * and the monitor that wrote the file is gone. */
+static bool container_orphaned(BerthContext *ctx, const char *name)
 {
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-int berth_list(BerthContext *ctx, char ***ret_names, BerthError **reterr)
-{
-        _cleanup_strv_free_ char **names = NULL;
-        DIR *d = opendir(ctx->store);
-        if (!d) {
-                if (errno == ENOENT) {
-                        *ret_names = xcalloc(1, sizeof(char *));
-                        return 0;
-                }
-                return berth_error_set(reterr, errno, "list '%s'", ctx->store);
-        }
-        struct dirent *de;
-        while ((de = readdir(d))) {
-                if (!berth_name_is_valid(de->d_name))
-                        continue;
-                _cleanup_free_ char *cfg = context_config_path(ctx, de->d_name);
-                if (access(cfg, F_OK) >= 0)
-                        strv_extend(&names, de->d_name);
-        }
-        closedir(d);
-        size_t n = strv_length(names);
-        if (n > 1)
-                qsort(names, n, sizeof(char *), cmp_names);
-        *ret_names = names ? TAKE_PTR(names) : xcalloc(1, sizeof(char *));
-        return 0;
-}
-
-void berth_info_clear(BerthInfo *info)
-{
-        free(info->name);
-        free(info->ipv4);
-        strv_free(info->addresses);
-        free(info->backend);
-        free(info->autostart_group);
-        *info = (BerthInfo){};
-}
-
-void berth_info_array_free(BerthInfo *infos, size_t n)
-{
-        for (size_t i = 0; i < n; i++)
-                berth_info_clear(&infos[i]);
-        free(infos);
-}
-
-int berth_info(BerthContext *ctx, const char *name, BerthInfo *ret, BerthError **reterr)
-{
-        int r = container_check(ctx, name, "info", reterr);
-        if (r < 0)
-                return r;
-        /* A broken config.yaml does not hide the state: `berth config validate` reports it. */
-        _cleanup_(config_freep) BerthConfig *c = NULL;
-        _cleanup_free_ char *cfg = context_config_path(ctx, name);
-        if (config_load_file(cfg, &c, NULL) < 0)
-                c = config_new();
-
-        BerthInfo info = {
-                .name = xstrdup(name),
-                .state = BERTH_STATE_STOPPED,
-                .cpu_usec = UINT64_MAX,
-                .memory_current = UINT64_MAX,
-                .memory_limit = c->limits.memory ? c->limits.memory : UINT64_MAX,
-                .pids_current = UINT64_MAX,
-                .pids_limit = c->limits.pids ? c->limits.pids : UINT64_MAX,
-                .autostart = c->autostart,
-        };
-        if (c->n_network > 0 && c->network[0].ipv4)
-                info.ipv4 = xstrdup(c->network[0].ipv4);
-
-        if (query_state(ctx, name, &info.state, &info.init_pid, &info.since_usec) >= 0) {
-                _cleanup_(proto_message_freep) ProtoMessage *req =
-                        proto_message_new(PROTO_CMD_STATS, 0);
-                _cleanup_(proto_message_freep) ProtoMessage *reply = NULL;
-                if (container_call(ctx, name, "info", req, CALL_TIMEOUT_USEC, &reply, NULL, NULL,
-                                   NULL) >= 0) {
-                        (void)proto_get_u64(reply, PROTO_TAG_CPU_USEC, &info.cpu_usec);
-                        (void)proto_get_u64(reply, PROTO_TAG_MEM_CURRENT, &info.memory_current);
-                        (void)proto_get_u64(reply, PROTO_TAG_MEM_MAX, &info.memory_limit);
-                        (void)proto_get_u64(reply, PROTO_TAG_PIDS_CURRENT, &info.pids_current);
-                        (void)proto_get_u64(reply, PROTO_TAG_PIDS_MAX, &info.pids_limit);
-                }
-        } else {
-                RuntimeState s;
-                if (container_orphaned(ctx, name, &s)) {
-                        info.state = s.state;
-                        info.init_pid = s.init_pid;
-                        info.since_usec = s.since_usec;
-                        runtime_state_done(&s);
-                }
-        }
-        *ret = info;
-        return 0;
+        RuntimeState s;
+        bool orphaned = false;
+        (void)container_runtime_view(ctx, name, &s, &orphaned);
+        runtime_state_done(&s);
+        return orphaned;
 }
 
 /* ---- start ------------------------------------------------------------------------------- */
@@ -264,7 +191,7 @@ static int wait_monitor_gone(BerthContext *ctx, const char *name)
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0)
                 return 0;
-        uint64_t deadline = now_usec() + CALL_TIMEOUT_USEC;
+        uint64_t deadline = now_usec() + ctx->call_timeout_usec;
         while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
                 if (errno != EWOULDBLOCK && errno != EINTR)
                         return negative_errno();
@@ -299,8 +226,8 @@ static _noreturn_ void exec_monitor(BerthContext *ctx, const char *name, int sta
         if (getenv("BERTH_DEBUG"))
                 strv_push(&env, xstrdup("BERTH_DEBUG=1"));
         execve(ctx->monitor_path, argv, env);
-        dprintf(3, "error: start '%s': run monitor '%s': %s\n", name, ctx->monitor_path,
-                strerror(errno));
+        monitor_status_write(3, -errno, "run monitor '%s': %s", ctx->monitor_path,
+                             strerror(errno));
         _exit(127);
 }
 
@@ -327,18 +254,15 @@ static int spawn_monitor(BerthContext *ctx, const char *name, BerthError **reter
         wr = safe_close(wr);
         (void)waitpid(pid, NULL, 0);
 
-        char buf[STATUS_LINE_MAX];
+        char buf[MONITOR_STATUS_MAX];
         ssize_t n = loop_read(rd, buf, sizeof(buf) - 1);
         if (n < 0)
                 return berth_error_set(reterr, (int)n, "start '%s': read monitor status", name);
         buf[n] = 0;
-        buf[strcspn(buf, "\n")] = 0;
-        if (streq(buf, "ok"))
-                return 0;
-        if (strncmp(buf, "error: ", 7) == 0)
-                return berth_error_setf(reterr, EIO, "%s", buf + 7);
-        return berth_error_setf(reterr, EIO, "start '%s': monitor exited without reporting",
-                                name);
+        int r = monitor_status_parse(buf, reterr);
+        if (r < 0)
+                return berth_error_prefix(reterr, r, "start '%s'", name);
+        return 0;
 }
 
 int berth_start(BerthContext *ctx, const char *name, const BerthStartOptions *opts,
@@ -356,14 +280,13 @@ int berth_start(BerthContext *ctx, const char *name, const BerthStartOptions *op
         if (r < 0)
                 return berth_error_prefix(reterr, r, "start '%s'", name);
 
+        /* An init that lost its monitor is taken over, and is running. */
         _cleanup_close_ int lock = -EBADF;
-        r = container_lock(ctx, name, &lock, reterr);
+        r = container_lock_adopted(ctx, name, "start", &lock, reterr);
         if (r < 0)
                 return r;
-        /* (An init that lost its monitor is taken over by this query.) */
-        BerthState st;
-        if (query_state(ctx, name, &st, NULL, NULL) >= 0)
-                return berth_error_setf(reterr, EBUSY, "start '%s': already running", name);
+        if (r > 0 || container_running(ctx, name))
+                return berth_error_setf(reterr, EALREADY, "start '%s': already running", name);
         r = wait_monitor_gone(ctx, name);
         if (r < 0)
                 return berth_error_set(reterr, r, "start '%s': wait for the previous monitor",
@@ -394,9 +317,11 @@ int berth_restart(BerthContext *ctx, const char *name, int timeout_sec, BerthErr
                 return r;
         _cleanup_(berth_error_freep) BerthError *err = NULL;
         r = berth_stop(ctx, name, timeout_sec, false, &err);
-        if (r < 0 && r != -ESRCH)
-                return berth_error_setf(reterr, -r, "restart '%s': %s", name,
-                                        berth_error_message(err, r));
+        if (r < 0 && r != -ESRCH) {
+                if (reterr && !*reterr)
+                        *reterr = TAKE_PTR(err);
+                return berth_error_prefix(reterr, r, "restart '%s'", name);
+        }
         return berth_start(ctx, name, NULL, reterr);
 }
 
@@ -407,7 +332,7 @@ static int simple_call(BerthContext *ctx, const char *name, const char *action,
         if (r < 0)
                 return r;
         _cleanup_(proto_message_freep) ProtoMessage *req = proto_message_new(cmd, 0);
-        return container_call(ctx, name, action, req, 3 * CALL_TIMEOUT_USEC, NULL, NULL, NULL,
+        return container_call(ctx, name, action, req, 3 * ctx->call_timeout_usec, NULL, NULL, NULL,
                               reterr);
 }
 
@@ -421,56 +346,67 @@ int berth_thaw(BerthContext *ctx, const char *name, BerthError **reterr)
         return simple_call(ctx, name, "thaw", PROTO_CMD_THAW, reterr);
 }
 
-/* Subscribes to one monitor's state events and follows them until done() says so (> 0),
- * done() fails (< 0, returned), the monitor goes away (-ECONNRESET) or the deadline passes
- * (-ETIMEDOUT). The first call of done() sees the state at subscription. */
-typedef int (*EventDone)(uint32_t state, uint32_t ready, void *userdata);
+typedef struct WaitState {
+        BerthState state;
+        bool ready;
+} WaitState;
 
-static int follow_events(BerthContext *ctx, const char *name, uint64_t deadline, EventDone done,
-                         void *userdata)
+static int wait_track(const BerthEvent *ev, void *userdata)
 {
-        _cleanup_close_ int fd = -EBADF;
-        int r = container_connect(ctx, name, &fd);
+        WaitState *w = userdata;
+        if (ev->type == BERTH_EVENT_STATE) {
+                w->state = ev->state;
+                if (ev->state != BERTH_STATE_RUNNING)
+                        w->ready = false;
+        } else if (ev->type == BERTH_EVENT_READY)
+                w->ready = true;
+        else if (ev->type == BERTH_EVENT_REMOVED)
+                w->state = BERTH_STATE_STOPPED;
+        return 0;
+}
+
+/* Follows the container through the event source until done() says so (> 0, or < 0 to fail
+ * with that) or the deadline passes (-ETIMEDOUT). done() first sees the state as it is now. */
+typedef int (*WaitDone)(BerthState state, bool ready, void *userdata);
+
+static int wait_for(BerthContext *ctx, const char *name, uint64_t timeout_usec, WaitDone done,
+                    void *userdata, BerthError **reterr)
+{
+        uint64_t deadline = timeout_usec == UINT64_MAX ? UINT64_MAX : now_usec() + timeout_usec;
+        char *names[] = {(char *)name, NULL};
+        _cleanup_(berth_events_freep) BerthEvents *e = NULL;
+        int r = berth_events_new(ctx, names, &e, reterr);
         if (r < 0)
                 return r;
-        _cleanup_(proto_message_freep) ProtoMessage *req = proto_message_new(PROTO_CMD_SUBSCRIBE, 0);
-        _cleanup_(proto_message_freep) ProtoMessage *reply = NULL;
-        r = proto_call(fd, req, CALL_TIMEOUT_USEC, &reply, NULL, NULL, NULL);
-        if (r < 0)
-                return r;
-        uint32_t st = _BERTH_STATE_INVALID, ready = 0;
-        (void)proto_get_u32(reply, PROTO_TAG_STATE, &st);
-        (void)proto_get_u32(reply, PROTO_TAG_READY, &ready);
+
+        /* Read after the source exists, so no change can fall between the two. */
+        RuntimeState s;
+        (void)container_runtime_view(ctx, name, &s, NULL);
+        WaitState w = {.state = s.state, .ready = s.ready};
+        runtime_state_done(&s);
+
         for (;;) {
-                r = done(st, ready, userdata);
+                r = done(w.state, w.ready, userdata);
                 if (r != 0)
                         return r < 0 ? r : 0;
-                uint64_t now = now_usec();
-                if (deadline != UINT64_MAX && now >= deadline)
+                struct pollfd p = {.fd = berth_events_get_fd(e), .events = POLLIN};
+                int ms = deadline_to_poll_ms(deadline);
+                if (ms == 0)
                         return -ETIMEDOUT;
-                int ms = deadline == UINT64_MAX
-                                 ? -1
-                                 : (int)MIN((deadline - now + 999) / 1000, (uint64_t)INT32_MAX);
-                struct pollfd p = {.fd = fd, .events = POLLIN};
                 r = poll(&p, 1, ms);
                 if (r < 0 && errno != EINTR)
-                        return negative_errno();
+                        return berth_error_set(reterr, errno, "wait for '%s'", name);
                 if (r <= 0)
                         continue;
-                _cleanup_(proto_message_freep) ProtoMessage *ev = NULL;
-                r = proto_recv(fd, &ev, NULL, NULL);
+                r = berth_events_dispatch(e, wait_track, &w, reterr);
                 if (r < 0)
                         return r;
-                if (ev->command == PROTO_CMD_EVENT) {
-                        (void)proto_get_u32(ev, PROTO_TAG_STATE, &st);
-                        (void)proto_get_u32(ev, PROTO_TAG_READY, &ready);
-                }
         }
 }
 
-static int state_reached(uint32_t state, uint32_t ready, void *userdata)
+static int state_reached(BerthState state, bool ready, void *userdata)
 {
-        return state == *(const uint32_t *)userdata;
+        return state == *(const BerthState *)userdata;
 }
 
 int berth_wait(BerthContext *ctx, const char *name, BerthState want, uint64_t timeout_usec,
@@ -481,31 +417,16 @@ int berth_wait(BerthContext *ctx, const char *name, BerthState want, uint64_t ti
                 return r;
         if (want < 0 || want >= _BERTH_STATE_MAX)
                 return berth_error_setf(reterr, EINVAL, "wait '%s': invalid state", name);
-        uint64_t deadline = timeout_usec == UINT64_MAX ? UINT64_MAX : now_usec() + timeout_usec;
-        for (;;) {
-                uint32_t w = want;
-                r = follow_events(ctx, name, deadline, state_reached, &w);
-                if (r == 0)
-                        return 0;
-                if (r == -ETIMEDOUT)
-                        break;
-                if (r == -ESRCH || r == -ECONNRESET) {
-                        /* No monitor (any more): stopped, unless one is about to appear. */
-                        if (want == BERTH_STATE_STOPPED && !container_orphaned(ctx, name, NULL))
-                                return 0;
-                } else if (r < 0)
-                        return berth_error_set(reterr, r, "wait '%s'", name);
-                if (deadline != UINT64_MAX && now_usec() >= deadline)
-                        break;
-                usleep(20000);
-        }
-        return berth_error_setf(reterr, ETIMEDOUT, "wait '%s': timed out waiting for %s", name,
-                                berth_state_to_string(want));
+        r = wait_for(ctx, name, timeout_usec, state_reached, &want, reterr);
+        if (r == -ETIMEDOUT)
+                return berth_error_setf(reterr, ETIMEDOUT, "wait '%s': timed out waiting for %s",
+                                        name, berth_state_to_string(want));
+        return r;
 }
 
-static int ready_reached(uint32_t state, uint32_t ready, void *userdata)
+static int ready_reached(BerthState state, bool ready, void *userdata)
 {
-        if (ready)
+        if (ready && state != BERTH_STATE_STOPPED)
                 return 1;
         if (state == BERTH_STATE_STOPPING || state == BERTH_STATE_STOPPED ||
             state == BERTH_STATE_ABORTING)
@@ -519,20 +440,21 @@ int berth_wait_ready(BerthContext *ctx, const char *name, uint64_t timeout_usec,
         int r = container_check(ctx, name, "wait for ready", reterr);
         if (r < 0)
                 return r;
-        uint64_t deadline = timeout_usec == UINT64_MAX ? UINT64_MAX : now_usec() + timeout_usec;
-        r = follow_events(ctx, name, deadline, ready_reached, NULL);
+        RuntimeState s;
+        (void)container_runtime_view(ctx, name, &s, NULL);
+        bool stopped = s.state == BERTH_STATE_STOPPED;
+        runtime_state_done(&s);
+        if (stopped)
+                return berth_error_setf(reterr, ESRCH, "wait for ready '%s': not running", name);
+        r = wait_for(ctx, name, timeout_usec, ready_reached, NULL, reterr);
         if (r == -ETIMEDOUT)
                 return berth_error_setf(reterr, ETIMEDOUT, "wait for ready '%s': timed out",
                                         name);
-        if (r == -ESRCH)
-                return berth_error_setf(reterr, ESRCH, "wait for ready '%s': not running", name);
-        if (r == -ECANCELED || r == -ECONNRESET)
+        if (r == -ECANCELED)
                 return berth_error_setf(reterr, ESRCH,
                                         "wait for ready '%s': init stopped before it was ready",
                                         name);
-        if (r < 0)
-                return berth_error_set(reterr, r, "wait for ready '%s'", name);
-        return 0;
+        return r;
 }
 
 /* ---- create, destroy ------------------------------------------------------------------------ */
@@ -639,16 +561,11 @@ int berth_create(BerthContext *ctx, const char *name, const BerthCreateOptions *
 int berth_destroy(BerthContext *ctx, const char *name, unsigned flags, BerthError **reterr)
 {
         bool force = flags & BERTH_DESTROY_FORCE;
-        int r = container_check(ctx, name, "destroy", reterr);
-        if (r < 0)
-                return r;
         _cleanup_close_ int lock = -EBADF;
-        r = container_lock(ctx, name, &lock, reterr);
+        int r = container_lock_adopted(ctx, name, "destroy", &lock, reterr);
         if (r < 0)
                 return r;
-
-        BerthState st;
-        if (query_state(ctx, name, &st, NULL, NULL) >= 0) {
+        if (container_running(ctx, name)) {
                 if (!force)
                         return berth_error_setf(reterr, EBUSY,
                                                 "destroy '%s': running; stop it first or use "
@@ -658,9 +575,12 @@ int berth_destroy(BerthContext *ctx, const char *name, unsigned flags, BerthErro
                 _cleanup_(proto_message_freep) ProtoMessage *req =
                         proto_message_new(PROTO_CMD_STOP, 0);
                 proto_put_u32(req, PROTO_TAG_FLAGS, PROTO_STOP_KILL);
-                r = container_call(ctx, name, "destroy", req, UINT64_MAX, NULL, NULL, NULL, &err);
+                r = container_call(ctx, name, "destroy", req, UINT64_MAX, NULL, NULL, NULL,
+                                   reterr);
                 if (r < 0 && r != -ESRCH)
-                        return berth_error_setf(reterr, -r, "%s", berth_error_message(err, r));
+                        return r;
+                if (r == -ESRCH && reterr)
+                        *reterr = berth_error_free(*reterr);
         }
 
         /* Moved aside first, so a crash half way leaves no half-deleted container under its
@@ -690,7 +610,7 @@ int berth_console(BerthContext *ctx, const char *name, unsigned tty, int in_fd, 
         proto_put_u32(req, PROTO_TAG_TTY, tty);
         int fds[PROTO_FDS_MAX];
         size_t n = 0;
-        r = container_call(ctx, name, "console", req, CALL_TIMEOUT_USEC, NULL, fds, &n, reterr);
+        r = container_call(ctx, name, "console", req, 0, NULL, fds, &n, reterr);
         if (r < 0)
                 return r;
         if (n != 1) {
@@ -715,7 +635,7 @@ int berth_console_log(BerthContext *ctx, const char *name, char **ret, size_t *r
         _cleanup_(proto_message_freep) ProtoMessage *req =
                 proto_message_new(PROTO_CMD_CONSOLE_LOG, 0);
         _cleanup_(proto_message_freep) ProtoMessage *reply = NULL;
-        r = container_call(ctx, name, "console log", req, CALL_TIMEOUT_USEC, &reply, NULL, NULL,
+        r = container_call(ctx, name, "console log", req, 0, &reply, NULL, NULL,
                            NULL);
         if (r >= 0) {
                 const void *data = NULL;

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +38,8 @@ int berth_context_new(const BerthContextOptions *opts, BerthContext **ret, Berth
         ctx->rundir = pick(opts->rundir, "BERTH_RUNDIR", BERTH_RUNDIR_DEFAULT);
         ctx->cgroup_parent = pick(opts->cgroup_parent, "BERTH_CGROUP", "berth");
         ctx->cache = pick(NULL, "BERTH_CACHE", BERTH_CACHE_DEFAULT);
+        ctx->config_file = pick(opts->config_file, "BERTH_CONFIG", BERTH_SYSCONFDIR "/berth.yaml");
+        ctx->call_timeout_usec = CALL_TIMEOUT_DEFAULT_USEC;
         ctx->templates_dir = pick(NULL, "BERTH_TEMPLATES_DIR", BERTH_TEMPLATES_DIR);
         ctx->monitor_path = pick(NULL, "BERTH_MONITOR", BERTH_MONITOR_PATH);
 
@@ -44,6 +48,8 @@ int berth_context_new(const BerthContextOptions *opts, BerthContext **ret, Berth
                 r = check_dir("rundir", ctx->rundir, reterr);
         if (r >= 0)
                 r = check_dir("cache", ctx->cache, reterr);
+        if (r >= 0)
+                r = check_dir("global config", ctx->config_file, reterr);
         if (r < 0)
                 return r;
         if (!path_is_normalized(ctx->cgroup_parent) || path_is_absolute(ctx->cgroup_parent) ||
@@ -63,11 +69,48 @@ BerthContext *berth_context_free(BerthContext *ctx)
                 free(ctx->rundir);
                 free(ctx->cgroup_parent);
                 free(ctx->cache);
+                free(ctx->config_file);
+                cgroup_layout_free(ctx->layout);
                 free(ctx->templates_dir);
                 free(ctx->monitor_path);
                 free(ctx);
         }
         return NULL;
+}
+
+void berth_context_set_progress(BerthContext *ctx, BerthProgressFunc f, void *userdata)
+{
+        ctx->progress = f;
+        ctx->progress_userdata = userdata;
+}
+
+void berth_context_set_call_timeout(BerthContext *ctx, uint64_t usec)
+{
+        ctx->call_timeout_usec = usec ? usec : CALL_TIMEOUT_DEFAULT_USEC;
+}
+
+void context_progress(BerthContext *ctx, double fraction, const char *fmt, ...)
+{
+        if (!ctx->progress)
+                return;
+        _cleanup_free_ char *line = NULL;
+        va_list ap;
+        va_start(ap, fmt);
+        if (vasprintf(&line, fmt, ap) < 0)
+                oom();
+        va_end(ap);
+        ctx->progress(line, fraction, ctx->progress_userdata);
+}
+
+int context_cgroup_layout(BerthContext *ctx, const CgroupLayout **ret)
+{
+        if (!ctx->layout) {
+                int r = cgroup_layout_detect(&ctx->layout);
+                if (r < 0)
+                        return r;
+        }
+        *ret = ctx->layout;
+        return 0;
 }
 
 const char *berth_context_store(const BerthContext *ctx)

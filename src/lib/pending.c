@@ -7,35 +7,11 @@
 
 #define PENDING(what) berth_error_setf(reterr, EOPNOTSUPP, "%s: not implemented yet", what)
 
-int berth_events_new(BerthContext *ctx, char **names, BerthEvents **ret, BerthError **reterr)
-{
-        return PENDING("events");
-}
 
-BerthEvents *berth_events_free(BerthEvents *e)
-{
-        return NULL;
-}
 
-int berth_events_get_fd(BerthEvents *e)
-{
-        return -EOPNOTSUPP;
-}
 
-int berth_events_dispatch(BerthEvents *e, BerthEventFunc f, void *userdata, BerthError **reterr)
-{
-        return PENDING("events");
-}
 
-const char *berth_event_type_to_string(BerthEventType t)
-{
-        return NULL;
-}
 
-BerthEventType berth_event_type_from_string(const char *s)
-{
-        return _BERTH_EVENT_TYPE_INVALID;
-}
 
 void berth_snapshots_free(BerthSnapshot *snaps, size_t n)
 {
@@ -76,20 +52,4 @@ int berth_clone(BerthContext *ctx, const char *src, const char *dst,
         return PENDING("clone");
 }
 
-int berth_info_all(BerthContext *ctx, BerthInfo **ret, size_t *ret_n, BerthError **reterr)
-{
-        return PENDING("info of every container");
-}
 
-int berth_adopt(BerthContext *ctx, const char *name, BerthError **reterr)
-{
-        return PENDING("adopt");
-}
-
-void berth_context_set_progress(BerthContext *ctx, BerthProgressFunc f, void *userdata)
-{
-}
-
-void berth_context_set_call_timeout(BerthContext *ctx, uint64_t usec)
-{
-}

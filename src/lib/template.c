@@ -34,6 +34,13 @@ static char *one_line(const char *s)
         return r;
 }
 
+/* A template's progress line, escaped (it is the template's text, not ours). */
+static void report_line(BerthContext *ctx, const char *line)
+{
+        _cleanup_free_ char *said = one_line(line);
+        context_progress(ctx, -1, "%s", said);
+}
+
 static bool template_name_is_valid(const char *t)
 {
         if (!t || !*t || strlen(t) > 64)
@@ -116,7 +123,8 @@ static int template_invoke(BerthContext *ctx, const char *template_name, const c
         out_w = safe_close(out_w);
         err_w = safe_close(err_w);
 
-        /* Progress goes through to our stderr; the last line is kept for the error message. */
+        /* Progress goes to the caller's progress callback, a line at a time; the last line is
+         * kept for the error message. */
         _cleanup_free_ char *out = xmalloc(FRAGMENT_MAX + 1);
         size_t out_n = 0;
         char last[512] = "", line[512];
@@ -148,13 +156,15 @@ static int template_invoke(BerthContext *ctx, const char *template_name, const c
                                 err_r = safe_close(err_r);
                                 continue;
                         }
-                        if (rootfs) /* a check only speaks through our error */
-                                (void)loop_write(STDERR_FILENO, buf, k);
                         for (ssize_t i = 0; i < k; i++) {
                                 if (buf[i] == '\n') {
                                         line[line_n] = 0;
-                                        if (line_n > 0)
+                                        if (line_n > 0) {
                                                 memcpy(last, line, line_n + 1);
+                                                /* A check only speaks through our error. */
+                                                if (rootfs)
+                                                        report_line(ctx, line);
+                                        }
                                         line_n = 0;
                                 } else if (line_n < sizeof(line) - 1)
                                         line[line_n++] = buf[i];

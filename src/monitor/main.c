@@ -3,12 +3,14 @@
  * environment (BERTH_STORE, BERTH_RUNDIR, BERTH_CGROUP, BERTH_STATUS_FD); also runnable by
  * hand as `berth-monitor NAME`. */
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
 
 #include "berth.h"
 #include "context.h"
 #include "log.h"
+#include "monitor/monitor.h"
 #include "parse.h"
 #include "path-util.h"
 
@@ -31,6 +33,8 @@ int main(int argc, char **argv)
                 return 2;
         }
         (void)prctl(PR_SET_NAME, "berth-monitor");
+        /* Replies go out with MSG_NOSIGNAL; this is for any other write to a dead peer. */
+        signal(SIGPIPE, SIG_IGN);
 
         int status_fd = -EBADF;
         const char *s = getenv("BERTH_STATUS_FD");
@@ -43,7 +47,7 @@ int main(int argc, char **argv)
         int r = berth_context_new(NULL, &ctx, &err);
         if (r < 0) {
                 if (status_fd >= 0)
-                        dprintf(status_fd, "error: %s\n", berth_error_message(err, r));
+                        monitor_status_write(status_fd, r, "%s", berth_error_message(err, r));
                 log_error("%s", berth_error_message(err, r));
                 return 1;
         }

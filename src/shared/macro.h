@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -75,6 +76,13 @@ static inline void fclosep(FILE **f)
 }
 #define _cleanup_fclose_ _cleanup_(fclosep)
 
+static inline void closedirp(DIR **d)
+{
+        if (*d)
+                closedir(*d);
+}
+#define _cleanup_closedir_ _cleanup_(closedirp)
+
 /* Allocation failure is not a recoverable condition for a container manager. */
 _noreturn_ void oom(void);
 _malloc_ void *xmalloc(size_t n);
@@ -96,6 +104,28 @@ static inline bool streq_ptr(const char *a, const char *b)
         return __builtin_strcmp(a, b) == 0;
 }
 #define streq(a, b) (__builtin_strcmp((a), (b)) == 0)
+
+/* name_to_string() and name_from_string() over a table of strings indexed by an enum; NULL
+ * entries are allowed. from_string returns -1 (the enum's _INVALID) for unknown text. Every
+ * enum with a text form uses one of these, and its test walks the whole range. */
+#define DEFINE_STRING_TABLE_LOOKUP_WITH(name, type, table, cmp)                                    \
+        const char *name##_to_string(type i)                                                       \
+        {                                                                                          \
+                if ((int)i < 0 || (size_t)i >= ELEMENTSOF(table))                                  \
+                        return NULL;                                                               \
+                return table[i];                                                                   \
+        }                                                                                          \
+        type name##_from_string(const char *s)                                                     \
+        {                                                                                          \
+                if (!s)                                                                            \
+                        return (type)-1;                                                           \
+                for (size_t i = 0; i < ELEMENTSOF(table); i++)                                     \
+                        if (table[i] && cmp(table[i], s) == 0)                                     \
+                                return (type)i;                                                    \
+                return (type)-1;                                                                   \
+        }
+#define DEFINE_STRING_TABLE_LOOKUP(name, type, table)                                              \
+        DEFINE_STRING_TABLE_LOOKUP_WITH(name, type, table, __builtin_strcmp)
 
 /* Negative errno from a libc call that set errno, never 0. */
 static inline int negative_errno(void)

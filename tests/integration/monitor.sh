@@ -52,8 +52,27 @@ check_match "the container's processes are still in the payload cgroup" "^$pid\$
 check_exit "info works after the monitor died" 0 berth info "$n"
 check_eq "info: still RUNNING" RUNNING "$(state "$n")"
 check_eq "info: the same init pid" "$pid" "$(init_pid "$n")"
-check_le "at most one monitor after the takeover" "$(monitor_count "$n")" 1
-check_eq "attach works after the monitor died" "$n" "$(berth attach "$n" -- hostname)"
+check_match "info reports the lost monitor" '"orphaned": true' "$(berth info "$n" --json)"
+check_match "info says so in words" '^Monitor: lost' "$(berth info "$n" | grep Monitor)"
+check_eq "info took nothing over: still no monitor" 0 "$(monitor_count "$n")"
+if command -v strace >/dev/null; then
+        strace -f -qq -o "$T/info.strace" -e trace=fork,vfork,clone,clone3,execve \
+                "$BERTH_BIN" info "$n" >/dev/null 2>&1
+        check_eq "info of the orphan forks and executes nothing" 1 \
+                "$(grep -cE 'fork|clone|execve' "$T/info.strace")"
+        strace -f -qq -o "$T/list.strace" -e trace=fork,vfork,clone,clone3,execve \
+                "$BERTH_BIN" ls --fancy >/dev/null 2>&1
+        check_eq "ls --fancy forks and executes nothing" 1 \
+                "$(grep -cE 'fork|clone|execve' "$T/list.strace")"
+else
+        skip "info of the orphan forks nothing" "strace is not installed"
+        skip "ls --fancy forks nothing" "strace is not installed"
+fi
+check_eq "attach works after the monitor died (and takes it over)" "$n" \
+        "$(berth attach "$n" -- hostname)"
+check_eq "one monitor after the takeover" 1 "$(monitor_count "$n")"
+check_exit "info after the takeover" 0 berth info "$n"
+check_match "no orphan any more" '"orphaned": false' "$(berth info "$n" --json)"
 check_error "start while the orphan runs fails" 1 berth start "$n"
 check_eq "the same init pid after that start" "$pid" "$(init_pid "$n")"
 check_le "still at most one monitor" "$(monitor_count "$n")" 1

@@ -15,7 +15,7 @@ static void expect_error(const char *text, const char *needle, const char *what)
         Compose *c = NULL;
         BerthError *e = NULL;
         int r = parse(text, &c, &e);
-        ok(r == -EINVAL && !c, "%s: refused", what);
+        ok(r == -EBADMSG && !c, "%s: refused", what);
         like(e ? e->message : NULL, needle, "%s: message", what);
         berth_error_free(e);
         compose_free(c);
@@ -103,19 +103,19 @@ static void test_errors(void)
         /* User text in a message is escaped: still one line. */
         Compose *c0 = NULL;
         BerthError *e0 = NULL;
-        ok(parse("volumes: [\"rel\\nx\"]\ncontainers: []\n", &c0, &e0) == -EINVAL && e0 &&
+        ok(parse("volumes: [\"rel\\nx\"]\ncontainers: []\n", &c0, &e0) == -EBADMSG && e0 &&
                    !strchr(e0->message, '\n') && strstr(e0->message, "rel\\x0ax"),
            "a newline in a volume path is escaped in the message");
         berth_error_free(e0);
         e0 = NULL;
-        ok(parse("containers: []\nstart: [\"a\\rb\"]\n", &c0, &e0) == -EINVAL && e0 &&
+        ok(parse("containers: []\nstart: [\"a\\rb\"]\n", &c0, &e0) == -EBADMSG && e0 &&
                    !strchr(e0->message, '\r') && strstr(e0->message, "a\\x0db"),
            "a control character in a start name is escaped");
         berth_error_free(e0);
         const char nul[] = "containers: []\0\n";
         Compose *c = NULL;
         BerthError *e = NULL;
-        ok(compose_parse(nul, sizeof(nul) - 1, "app.yaml", &c, &e) == -EINVAL &&
+        ok(compose_parse(nul, sizeof(nul) - 1, "app.yaml", &c, &e) == -EBADMSG &&
                    strstr(e->message, "NUL"),
            "NUL byte refused");
         berth_error_free(e);

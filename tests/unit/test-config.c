@@ -67,7 +67,7 @@ static char *parse_fail(const char *yaml, size_t len)
         _cleanup_free_ char *before = config_to_yaml(c);
         int r = config_parse_into(c, yaml, len, "t.yaml", &err);
         _cleanup_free_ char *after = config_to_yaml(c);
-        if (r != -EINVAL || !err || err->code != EINVAL) {
+        if (r != -EBADMSG || !err || err->code != EBADMSG) {
                 berth_error_free(err);
                 return xasprintf("(unexpected result %d)", r);
         }
@@ -589,9 +589,9 @@ static void test_errors(void)
 
         /* Error objects: none set when reterr is NULL, an existing one is not overwritten. */
         _cleanup_(config_freep) BerthConfig *c = config_new();
-        is_int(config_parse_into(c, "foo: 1", 6, NULL, NULL), -EINVAL, "error without reterr");
+        is_int(config_parse_into(c, "foo: 1", 6, NULL, NULL), -EBADMSG, "error without reterr");
         BerthError *err = NULL;
-        is_int(config_parse_into(c, "foo: 1", 6, NULL, &err), -EINVAL, "error without filename");
+        is_int(config_parse_into(c, "foo: 1", 6, NULL, &err), -EBADMSG, "error without filename");
         is_str(err ? err->message : NULL, "<config>:1:1: unknown key 'foo'", "default file name");
         berth_error_free(err);
 }
@@ -619,9 +619,9 @@ static void test_validate(void)
                 if (!c)
                         continue;
                 BerthError *err = NULL;
-                is_int(config_validate(c, &err), -EINVAL, "validate fails: %s", cases[i].error);
+                is_int(config_validate(c, &err), -EBADMSG, "validate fails: %s", cases[i].error);
                 is_str(err ? err->message : NULL, cases[i].error, "validate message");
-                is_int(err ? err->code : 0, EINVAL, "validate code");
+                is_int(err ? err->code : 0, EBADMSG, "validate code");
                 berth_error_free(err);
         }
         _cleanup_(config_freep) BerthConfig *c =
@@ -948,7 +948,7 @@ static void test_files(void)
         ok(fd >= 0 && write(fd, text, CONFIG_MAX_BYTES + 1) == CONFIG_MAX_BYTES + 1,
            "write big file");
         safe_close(fd);
-        is_int(config_load_file(big, &l, &err), -EINVAL, "a file over the cap is refused");
+        is_int(config_load_file(big, &l, &err), -EBADMSG, "a file over the cap is refused");
         _cleanup_free_ char *want_big = xasprintf("%s: file too large (max 1048576 bytes)", big);
         is_str(err ? err->message : NULL, want_big, "too large message");
         err = berth_error_free(err);
@@ -957,7 +957,7 @@ static void test_files(void)
         fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
         ok(fd >= 0 && write(fd, bad, sizeof(bad) - 1) == (ssize_t)sizeof(bad) - 1, "write bad");
         safe_close(fd);
-        is_int(config_load_file(path, &l, &err), -EINVAL, "load a bad file");
+        is_int(config_load_file(path, &l, &err), -EBADMSG, "load a bad file");
         _cleanup_free_ char *want_bad =
                 xasprintf("%s:3:11: key 'limits.memory': invalid size 'lots'", path);
         is_str(err ? err->message : NULL, want_bad, "bad file message names the file");

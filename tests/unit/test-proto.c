@@ -740,7 +740,7 @@ static void test_call(void)
                 return;
         _cleanup_(proto_message_freep) ProtoMessage *req = proto_message_new(PROTO_CMD_STATE, 0);
         ProtoMessage *reply = NULL;
-        char *error = NULL;
+        BerthError *error = NULL;
         int fds[PROTO_FDS_MAX] = {-1, -1};
         size_t n = 0;
 
@@ -751,7 +751,9 @@ static void test_call(void)
         uint64_t dt = now_usec() - t0;
         ok(dt >= 50000 && dt < 2000000, "timed out after the timeout (%llu usec)",
            (unsigned long long)dt);
-        ok(!reply && !error && n == 0, "no outputs on timeout");
+        ok(!reply && n == 0, "no outputs on timeout");
+        ok(error && error->code == ETIMEDOUT, "a timeout error");
+        error = berth_error_free(error);
         is_int(proto_call(sp[0], req, 0, NULL, NULL, NULL, NULL), -ETIMEDOUT,
                "zero timeout with nothing queued -> ETIMEDOUT");
 
@@ -785,10 +787,10 @@ static void test_call(void)
                "queue an error reply");
         is_int(proto_call(sp[0], req, UINT64_MAX, &reply, fds, &n, &error), -ENOENT,
                "error reply returns its status");
-        is_str(error, "no container 'x'", "error text handed back");
+        is_str(error ? error->message : NULL, "no container 'x'", "error text handed back");
+        is_int(error ? error->code : 0, ENOENT, "with its errno");
         ok(!reply, "no reply message on error");
-        free(error);
-        error = NULL;
+        error = berth_error_free(error);
 
         /* Error reply without text, with an fd: the fd is closed */
         int before = count_fds();
@@ -797,7 +799,9 @@ static void test_call(void)
         is_int(queue(sp[1], PROTO_CMD_STATE, -EBUSY, NULL, &p[0], 1), 0, "queue error + fd");
         is_int(proto_call(sp[0], req, UINT64_MAX, &reply, fds, &n, &error), -EBUSY,
                "error reply without text");
-        ok(!error && n == 0, "no text, no fds");
+        ok(error && error->code == EBUSY && n == 0, "the errno's text, no fds");
+        is_str(error ? error->message : NULL, strerror(EBUSY), "errno text as the message");
+        error = berth_error_free(error);
         is_int(count_fds(), before + 2, "fd of an error reply closed");
 
         /* Reply with an fd */
@@ -816,7 +820,8 @@ static void test_call(void)
         is_int(queue(sp[1], PROTO_CMD_STATE, INT32_MIN, "x", NULL, 0), 0, "queue INT32_MIN");
         is_int(proto_call(sp[0], req, UINT64_MAX, NULL, NULL, NULL, &error), -EBADMSG,
                "status INT32_MIN -> EBADMSG");
-        ok(!error, "no error text with a nonsense status");
+        ok(error && error->code == EBADMSG, "a nonsense status is a protocol error");
+        error = berth_error_free(error);
         is_int(queue(sp[1], PROTO_CMD_STATE, 7, NULL, NULL, 0), 0, "queue a positive status");
         is_int(proto_call(sp[0], req, UINT64_MAX, NULL, NULL, NULL, NULL), 0,
                "positive status is success");

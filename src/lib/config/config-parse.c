@@ -76,9 +76,9 @@ _printf_(4, 5) static int node_error(Parser *p, const Node *n, const char *key, 
                 oom();
         va_end(ap);
         if (key)
-                return berth_error_setf(p->reterr, EINVAL, "%s:%u:%u: key '%s': %s", p->filename,
+                return berth_error_setf(p->reterr, EBADMSG, "%s:%u:%u: key '%s': %s", p->filename,
                                         n->line, n->column, key, msg);
-        return berth_error_setf(p->reterr, EINVAL, "%s:%u:%u: %s", p->filename, n->line, n->column,
+        return berth_error_setf(p->reterr, EBADMSG, "%s:%u:%u: %s", p->filename, n->line, n->column,
                                 msg);
 }
 
@@ -770,7 +770,7 @@ int config_parse_into(BerthConfig *c, const char *text, size_t len, const char *
         Parser p = {.filename = filename ?: "<config>", .reterr = reterr};
 
         if (len > CONFIG_MAX_BYTES)
-                return berth_error_setf(reterr, EINVAL, "%s: file too large (max %d bytes)",
+                return berth_error_setf(reterr, EBADMSG, "%s: file too large (max %d bytes)",
                                         p.filename, CONFIG_MAX_BYTES);
 
         _cleanup_(node_freep) Node *root = NULL;
@@ -800,7 +800,7 @@ int config_read_file(const char *path, const char *what, char **ret, size_t *ret
         /* One byte over the cap, so a file of exactly CONFIG_MAX_BYTES still loads. */
         int r = read_full_file_at(AT_FDCWD, path, CONFIG_MAX_BYTES + 1, &text, &size);
         if (r == -EFBIG || (r >= 0 && size > CONFIG_MAX_BYTES))
-                return berth_error_setf(reterr, EINVAL, "%s: file too large (max %d bytes)", path,
+                return berth_error_setf(reterr, EBADMSG, "%s: file too large (max %d bytes)", path,
                                         CONFIG_MAX_BYTES);
         if (r < 0)
                 return berth_error_set(reterr, r, "read %s'%s'", strempty(what), path);

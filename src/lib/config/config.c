@@ -701,14 +701,14 @@ int config_validate(const BerthConfig *c, BerthError **reterr)
         _cleanup_free_ char *name = c->name ? config_escape(c->name) : xstrdup("(unnamed)");
 
         if (c->limits.swap > 0 && c->limits.memory == 0)
-                return berth_error_setf(reterr, EINVAL,
+                return berth_error_setf(reterr, EBADMSG,
                                         "validate '%s': key 'limits.swap': needs limits.memory",
                                         name);
 
         for (size_t i = 0; i < c->n_network; i++) {
                 const BerthNet *n = &c->network[i];
                 if ((n->type == BERTH_NET_MACVLAN || n->type == BERTH_NET_PHYS) && !n->link)
-                        return berth_error_setf(reterr, EINVAL,
+                        return berth_error_setf(reterr, EBADMSG,
                                                 "validate '%s': key 'network[%zu].link': "
                                                 "type %s needs a host link",
                                                 name, i, berth_net_type_to_string(n->type));
@@ -717,7 +717,7 @@ int config_validate(const BerthConfig *c, BerthError **reterr)
                 for (size_t j = 0; j < i; j++)
                         if (streq_ptr(c->network[j].name, n->name)) {
                                 _cleanup_free_ char *ifname = config_escape(n->name);
-                                return berth_error_setf(reterr, EINVAL,
+                                return berth_error_setf(reterr, EBADMSG,
                                                         "validate '%s': key 'network[%zu].name': "
                                                         "duplicate interface name '%s' "
                                                         "(also network[%zu])",

@@ -86,6 +86,8 @@ typedef struct Monitor {
         SpawnResult init;
         int slaves[MONITOR_TTYS_MAX + 1]; /* held so a closed console never hangs up the master */
         uint64_t init_starttime;
+        uint64_t started;       /* CLOCK_REALTIME when the current init was started */
+        uint64_t own_starttime; /* this monitor's, so readers can tell it is still alive */
         BerthState state;
         uint64_t since;
 
@@ -106,7 +108,10 @@ static void monitor_write_state(Monitor *m)
                 .init_pid = m->init.pid,
                 .init_starttime = m->init_starttime,
                 .since_usec = m->since,
+                .started_usec = m->started,
+                .ready = m->ready,
                 .monitor_pid = getpid(),
+                .monitor_starttime = m->own_starttime,
                 .cgroup = (char *)cgroup_relpath(m->payload),
         };
         int r = runtime_state_write(m->run_dir, &s);
@@ -228,6 +233,7 @@ static int spawn_init(Monitor *m, BerthError **reterr)
         if (r < 0)
                 return r;
         (void)proc_starttime(m->init.pid, &m->init_starttime);
+        m->started = realtime_usec();
 
         for (size_t i = 0; i < m->init.n_masters; i++) {
                 (void)fd_set_nonblock(m->init.masters[i], true);
@@ -425,6 +431,7 @@ static void handle_notify(Monitor *m)
                 if (streq(line, "READY=1") && !m->ready) {
                         m->ready = true;
                         log_debug("init reported READY=1");
+                        monitor_write_state(m);
                         broadcast_state(m);
                 }
         }
@@ -673,6 +680,8 @@ static int monitor_adopt(Monitor *m, const RuntimeState *rs, BerthError **reterr
         m->init_starttime = rs->init_starttime;
         m->state = rs->state == BERTH_STATE_FROZEN ? BERTH_STATE_FROZEN : BERTH_STATE_RUNNING;
         m->since = rs->since_usec;
+        m->started = rs->started_usec;
+        m->ready = rs->ready;
         return 0;
 }
 
@@ -739,6 +748,8 @@ static int monitor_setup(Monitor *m, BerthError **reterr)
                 return berth_error_set(reterr, errno, "open '%s'", lock);
         if (flock(m->lock_fd, LOCK_EX | LOCK_NB) < 0)
                 return berth_error_setf(reterr, EBUSY, "already running");
+
+        (void)proc_starttime(getpid(), &m->own_starttime);
 
         _cleanup_free_ char *cfg = context_config_path(m->ctx, m->name);
         r = config_load_file(cfg, &m->config, reterr);
@@ -864,8 +875,18 @@ static int monitor_setup(Monitor *m, BerthError **reterr)
         m->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
         if (m->epfd < 0 || m->timer_fd < 0)
                 return berth_error_set(reterr, errno, "create event loop");
+        if (!m->adopted) {
+                /* Whoever connects from now on sees the start in progress. */
+                m->state = BERTH_STATE_STARTING;
+                m->since = realtime_usec();
+        }
+        /* Bound under a temporary name and renamed into place once it listens: a watcher
+         * (the library's event source) that sees monitor.sock appear can connect at once. */
         _cleanup_free_ char *sock = context_socket_path(m->ctx, m->name);
-        r = socket_listen_unix(sock, 16, &m->listen_fd);
+        _cleanup_free_ char *sock_tmp = xasprintf("%s.new", sock);
+        r = socket_listen_unix(sock_tmp, 16, &m->listen_fd);
+        if (r >= 0 && rename(sock_tmp, sock) < 0)
+                r = negative_errno();
         if (r < 0)
                 return berth_error_set(reterr, r, "listen on '%s'", sock);
         r = epoll_add(m, m->listen_fd, EPOLLIN, &m->listen_item);
@@ -882,8 +903,7 @@ static int monitor_setup(Monitor *m, BerthError **reterr)
                 log_debug("adopted init %d", (int)m->init.pid);
                 return 0;
         }
-        m->state = BERTH_STATE_STARTING;
-        m->since = realtime_usec();
+        monitor_write_state(m);
         r = spawn_init(m, reterr);
         if (r < 0)
                 return r;
@@ -949,13 +969,6 @@ static void monitor_teardown(Monitor *m)
         free(m->os_release);
 }
 
-static void report_status(int *status_fd, const char *line)
-{
-        if (*status_fd < 0)
-                return;
-        (void)loop_write(*status_fd, line, strlen(line));
-        *status_fd = safe_close(*status_fd);
-}
 
 int berth_monitor_run(BerthContext *ctx, const char *name, int status_fd, BerthError **reterr)
 {
@@ -980,23 +993,28 @@ int berth_monitor_run(BerthContext *ctx, const char *name, int status_fd, BerthE
         for (size_t i = 0; i < ELEMENTSOF(m.slaves); i++)
                 m.slaves[i] = -EBADF;
 
-        /* A client that goes away mid-reply must not kill the monitor. */
-        signal(SIGPIPE, SIG_IGN);
-
+        /* Every send to a client is MSG_NOSIGNAL: a client that goes away mid-reply must not
+         * kill the monitor, and the process's signal dispositions are the caller's. */
         BerthError *err = NULL;
         int r = monitor_setup(&m, &err);
         if (r < 0) {
-                berth_error_prefix(&err, r, "start '%s'", name);
-                _cleanup_free_ char *line = xasprintf("error: %s\n", berth_error_message(err, r));
-                report_status(&status_fd, line);
+                /* Cleaned up before the starter hears of the failure, so that when berth start
+                 * returns nothing of the attempt is left. The starter adds its own "start
+                 * 'NAME'" context. */
                 monitor_teardown(&m);
+                if (status_fd >= 0)
+                        monitor_status_write(status_fd, r, "%s", berth_error_message(err, r));
+                safe_close(status_fd);
+                berth_error_prefix(&err, r, "start '%s'", name);
                 if (reterr)
                         *reterr = err;
                 else
                         berth_error_free(err);
                 return r;
         }
-        report_status(&status_fd, "ok\n");
+        if (status_fd >= 0)
+                (void)loop_write(status_fd, "ok\n", 3);
+        safe_close(status_fd);
         r = run_loop(&m);
         monitor_teardown(&m);
         if (r < 0)

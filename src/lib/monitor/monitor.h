@@ -23,7 +23,10 @@ typedef struct RuntimeState {
         pid_t init_pid;
         uint64_t init_starttime; /* field 22 of /proc/PID/stat: guards against pid reuse */
         uint64_t since_usec;
+        uint64_t started_usec;   /* CLOCK_REALTIME when the current init started */
+        bool ready;              /* READY=1 seen, or an init that does not notify */
         pid_t monitor_pid;
+        uint64_t monitor_starttime;
         char *cgroup;            /* payload cgroup, relative to each hierarchy's root */
 } RuntimeState;
 
@@ -35,6 +38,8 @@ int runtime_state_read(const char *run_dir, RuntimeState *ret);
 int proc_starttime(pid_t pid, uint64_t *ret);
 /* True when pid is alive and still the process that started at starttime. */
 bool runtime_init_alive(const RuntimeState *s);
+/* True when the monitor that wrote s is still alive. */
+bool runtime_monitor_alive(const RuntimeState *s);
 
 /* Cgroup paths, relative to each hierarchy's root. */
 char *monitor_payload_cgroup(const char *parent, const char *name);   /* parent/name */
@@ -72,6 +77,13 @@ typedef struct SpawnResult {
  * socket and returns once init has exec'd; a failure in the child comes back as its error. */
 int spawn_container(const SpawnParams *p, SpawnResult *ret, BerthError **reterr);
 void spawn_result_done(SpawnResult *r);
+
+/* The monitor's status line to whoever started it: "ok\n", or "error ERRNO MESSAGE\n", so the
+ * start fails with the monitor's own errno and message. */
+#define MONITOR_STATUS_MAX 4096
+_printf_(3, 4) void monitor_status_write(int fd, int error, const char *fmt, ...);
+/* 0 for "ok"; else the error, with its errno, in *reterr. */
+int monitor_status_parse(const char *line, BerthError **reterr);
 
 /* <container_dir>/uuid, created on first use: stable for the container's life. */
 int container_uuid_get(const char *container_dir, char **ret);

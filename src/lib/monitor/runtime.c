@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,12 +32,13 @@ void runtime_state_done(RuntimeState *s)
 
 int runtime_state_write(const char *run_dir, const RuntimeState *s)
 {
-        _cleanup_free_ char *text = xasprintf("state=%s\ninit_pid=%d\ninit_starttime=%llu\n"
-                                              "since=%llu\nmonitor_pid=%d\ncgroup=%s\n",
-                                              berth_state_to_string(s->state), (int)s->init_pid,
-                                              (unsigned long long)s->init_starttime,
-                                              (unsigned long long)s->since_usec,
-                                              (int)s->monitor_pid, strempty(s->cgroup));
+        _cleanup_free_ char *text = xasprintf(
+                "state=%s\ninit_pid=%d\ninit_starttime=%llu\nsince=%llu\nstarted=%llu\n"
+                "ready=%d\nmonitor_pid=%d\nmonitor_starttime=%llu\ncgroup=%s\n",
+                berth_state_to_string(s->state), (int)s->init_pid,
+                (unsigned long long)s->init_starttime, (unsigned long long)s->since_usec,
+                (unsigned long long)s->started_usec, s->ready, (int)s->monitor_pid,
+                (unsigned long long)s->monitor_starttime, strempty(s->cgroup));
         _cleanup_close_ int dfd = open(run_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0)
                 return negative_errno();
@@ -69,6 +71,12 @@ int runtime_state_read(const char *run_dir, RuntimeState *ret)
                         s.init_starttime = u;
                 else if (streq(line, "since") && parse_uint64(v, &u) >= 0)
                         s.since_usec = u;
+                else if (streq(line, "started") && parse_uint64(v, &u) >= 0)
+                        s.started_usec = u;
+                else if (streq(line, "ready"))
+                        s.ready = streq(v, "1");
+                else if (streq(line, "monitor_starttime") && parse_uint64(v, &u) >= 0)
+                        s.monitor_starttime = u;
                 else if (streq(line, "monitor_pid") && parse_uint64(v, &u) >= 0 && u < INT32_MAX)
                         s.monitor_pid = (pid_t)u;
                 else if (streq(line, "cgroup") && *v) {
@@ -76,7 +84,8 @@ int runtime_state_read(const char *run_dir, RuntimeState *ret)
                         s.cgroup = xstrdup(v);
                 }
         }
-        if (s.state < 0 || s.init_pid <= 0 || !s.cgroup) {
+        /* Only a starting container has no init yet. */
+        if (s.state < 0 || (s.init_pid <= 0 && s.state != BERTH_STATE_STARTING) || !s.cgroup) {
                 runtime_state_done(&s);
                 return -EBADMSG;
         }
@@ -94,12 +103,52 @@ int proc_starttime(pid_t pid, uint64_t *ret)
         return 0;
 }
 
+/* Alive and still the process that started at starttime. A zombie counts as dead: a monitor
+ * killed with SIGKILL stays one until whoever inherited it reaps it. */
+static bool process_is(pid_t pid, uint64_t starttime)
+{
+        ProcStat st;
+        if (pid <= 0 || proc_stat_read(pid, &st) < 0)
+                return false;
+        return st.starttime == starttime && st.state != 'Z' && st.state != 'X';
+}
+
 bool runtime_init_alive(const RuntimeState *s)
 {
-        uint64_t st;
-        if (s->init_pid <= 0 || proc_starttime(s->init_pid, &st) < 0)
-                return false;
-        return st == s->init_starttime;
+        return process_is(s->init_pid, s->init_starttime);
+}
+
+bool runtime_monitor_alive(const RuntimeState *s)
+{
+        return process_is(s->monitor_pid, s->monitor_starttime);
+}
+
+void monitor_status_write(int fd, int error, const char *fmt, ...)
+{
+        char msg[MONITOR_STATUS_MAX - 32];
+        va_list ap;
+        va_start(ap, fmt);
+        (void)vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        /* One line: a message never carries a newline into the protocol. */
+        for (char *p = msg; *p; p++)
+                if (*p == '\n')
+                        *p = ' ';
+        int code = error < 0 ? -error : error;
+        (void)dprintf(fd, "error %d %s\n", code ? code : EIO, msg);
+}
+
+int monitor_status_parse(const char *line, BerthError **reterr)
+{
+        size_t len = strcspn(line, "\n");
+        if (len == 2 && strncmp(line, "ok", 2) == 0)
+                return 0;
+        unsigned code = 0;
+        int off = 0;
+        if (sscanf(line, "error %u %n", &code, &off) == 1 && off > 0 && code > 0 && code < 4096 &&
+            (size_t)off <= len)
+                return berth_error_setf(reterr, (int)code, "%.*s", (int)(len - off), line + off);
+        return berth_error_setf(reterr, EPROTO, "the monitor exited without reporting");
 }
 
 static bool uuid_is_valid(const char *s)

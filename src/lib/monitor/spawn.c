@@ -8,7 +8,8 @@
  *   child -> monitor  'P' + fds      pty masters, up to SOCKET_MAX_FDS per message
  *   child -> monitor  'N' + fd       the notify socket bound at /run/host/notify
  *   child -> monitor  'X'            about to exec (the socket is O_CLOEXEC: EOF follows)
- *   child -> monitor  'E' message    setup or exec failed; the child exits
+ *   child -> monitor  'E' errno ' ' message
+ *                                    setup or exec failed (errno in decimal); the child exits
  */
 #include <fcntl.h>
 #include <grp.h>
@@ -36,9 +37,21 @@
 static _noreturn_ void child_fail(int sync, int r, BerthError *err)
 {
         char msg[SYNC_MSG_MAX];
-        int n = snprintf(msg, sizeof(msg), "E%s", berth_error_message(err, r));
+        int code = err ? err->code : (r < 0 ? -r : r);
+        int n = snprintf(msg, sizeof(msg), "E%d %s", code ? code : EIO,
+                         berth_error_message(err, r));
         (void)send(sync, msg, MIN((size_t)n, sizeof(msg) - 1), MSG_NOSIGNAL);
         _exit(EXIT_FAILURE);
+}
+
+/* The child's 'E' message: its errno and message become ours. */
+static int child_error(const char *msg, BerthError **reterr)
+{
+        unsigned code = 0;
+        int off = 0;
+        if (sscanf(msg, "%u %n", &code, &off) != 1 || off == 0 || code == 0 || code >= 4096)
+                return berth_error_setf(reterr, EPROTO, "container init sent a malformed error");
+        return berth_error_setf(reterr, (int)code, "%s", msg + off);
 }
 
 static int child_send_masters(int sync, const int *masters, size_t n)
@@ -324,7 +337,7 @@ int spawn_container(const SpawnParams *p, SpawnResult *ret, BerthError **reterr)
                         continue;
                 }
                 if (buf[0] == 'E') {
-                        r = berth_error_setf(reterr, EIO, "%s", buf + 1);
+                        r = child_error(buf + 1, reterr);
                         goto fail;
                 }
                 r = berth_error_setf(reterr, EPROTO, "container init sent an unexpected message");

@@ -2,6 +2,7 @@
 /* The monitor protocol over a SOCK_SEQPACKET unix socket: one message per datagram, file
  * descriptors beside it as SCM_RIGHTS. */
 #include <inttypes.h>
+#include <string.h>
 #include <poll.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -122,17 +123,21 @@ static int wait_readable(int fd, uint64_t deadline)
         }
 }
 
+static int call_error(BerthError **reterr, const ProtoMessage *req, int r, const char *what)
+{
+        return berth_error_set(reterr, r, "%s %s",
+                               strempty(proto_command_to_string(req->command)), what);
+}
+
 int proto_call(int fd, const ProtoMessage *req, uint64_t timeout_usec, ProtoMessage **ret_reply,
-               int *fds, size_t *ret_n_fds, char **ret_error)
+               int *fds, size_t *ret_n_fds, BerthError **reterr)
 {
         if (ret_reply)
                 *ret_reply = NULL;
         if (ret_n_fds)
                 *ret_n_fds = 0;
-        if (ret_error)
-                *ret_error = NULL;
         if (fd < 0 || !req)
-                return -EINVAL;
+                return berth_error_setf(reterr, EINVAL, "call: invalid arguments");
 
         uint64_t deadline = UINT64_MAX;
         if (timeout_usec != UINT64_MAX) {
@@ -142,19 +147,19 @@ int proto_call(int fd, const ProtoMessage *req, uint64_t timeout_usec, ProtoMess
 
         int r = proto_send(fd, req, NULL, 0);
         if (r < 0)
-                return r;
+                return call_error(reterr, req, r, "send request");
 
         for (;;) {
                 r = wait_readable(fd, deadline);
                 if (r < 0)
-                        return r;
+                        return call_error(reterr, req, r, "wait for reply");
 
                 _cleanup_(proto_message_freep) ProtoMessage *reply = NULL;
                 int got[PROTO_FDS_MAX];
                 size_t n_got = 0;
                 r = proto_recv(fd, &reply, got, &n_got);
                 if (r < 0)
-                        return r;
+                        return call_error(reterr, req, r, "receive reply");
 
                 /* A subscriber may see state events before the answer to its own request. */
                 if (reply->command == PROTO_CMD_EVENT && req->command != PROTO_CMD_EVENT) {
@@ -163,18 +168,23 @@ int proto_call(int fd, const ProtoMessage *req, uint64_t timeout_usec, ProtoMess
                 }
                 if (reply->command != req->command) {
                         close_fds(got, n_got);
-                        return log_debug_errno(-EBADMSG, "call '%s': reply for command %u",
-                                               strempty(proto_command_to_string(req->command)),
-                                               reply->command);
+                        return berth_error_setf(reterr, EBADMSG, "%s: reply for command %u",
+                                                strempty(proto_command_to_string(req->command)),
+                                                reply->command);
                 }
                 if (reply->status < 0) {
                         close_fds(got, n_got);
                         if (reply->status < -ERRNO_MAX)
-                                return log_debug_errno(-EBADMSG, "call: reply status %" PRId32,
-                                                       reply->status);
-                        if (ret_error)
-                                (void)proto_get_string(reply, PROTO_TAG_ERROR, ret_error);
-                        return reply->status;
+                                return berth_error_setf(reterr, EBADMSG,
+                                                        "%s: reply status %" PRId32,
+                                                        strempty(proto_command_to_string(
+                                                                req->command)),
+                                                        reply->status);
+                        _cleanup_free_ char *text = NULL;
+                        if (proto_get_string(reply, PROTO_TAG_ERROR, &text) >= 0 && *text)
+                                return berth_error_setf(reterr, -reply->status, "%s", text);
+                        return berth_error_setf(reterr, -reply->status, "%s",
+                                                strerror(-reply->status));
                 }
 
                 if (fds && ret_n_fds) {

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "../../shared/error.h"
 #include "../../shared/macro.h"
 
 #define PROTO_MAGIC 0x31545242U /* "BRT1" */
@@ -121,11 +122,13 @@ int proto_recv(int fd, ProtoMessage **ret, int *fds, size_t *ret_n_fds);
 /* Client: connect to a monitor socket, then one request/reply round trip with a timeout
  * (UINT64_MAX: none; -ETIMEDOUT). EVENT messages before the reply are skipped; a reply to
  * another command, or a status below -4095, is -EBADMSG. A reply with status < 0 is returned as
- * that status, with the reply's ERROR text (if any) in *ret_error. ret_reply, fds/ret_n_fds and
- * ret_error may be NULL. After a timeout the late reply may still arrive: drop the connection. */
+ * that status, and *reterr carries the reply's ERROR text (or the errno's text when it has
+ * none): the monitor's error, errno and message, is the caller's error. Transport failures fill
+ * *reterr too. ret_reply, fds/ret_n_fds and reterr may be NULL. After a timeout the late reply
+ * may still arrive: drop the connection. */
 int proto_connect(const char *socket_path, int *ret_fd);
 int proto_call(int fd, const ProtoMessage *req, uint64_t timeout_usec, ProtoMessage **ret_reply,
-               int *fds, size_t *ret_n_fds, char **ret_error);
+               int *fds, size_t *ret_n_fds, BerthError **reterr);
 
 /* Server: accepts a connection and checks the peer with SO_PEERCRED; only uid 0 or the
  * monitor's own uid is let in (-EPERM otherwise, the connection closed). */
