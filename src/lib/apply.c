@@ -46,19 +46,24 @@ static int apply_check(BerthContext *ctx, const char *path, const Compose *c,
 }
 
 /* A volume berth creates belongs to the root of the first unprivileged container that mounts
- * it (host root when none does), so that container can write to it. */
-static uid_t volume_owner(const Compose *c, const char *volume)
+ * it (host root when none does), so that container can write to it; the others, with ranges
+ * of their own, get what the modes give everybody. The container exists by now: its host ids
+ * are the ones recorded in its config. */
+static uid_t volume_owner(BerthContext *ctx, const Compose *c, const char *volume)
 {
         for (size_t i = 0; i < c->n_entries; i++) {
-                const BerthConfig *cfg = c->entries[i].config;
-                if (cfg->privileged)
-                        continue;
-                for (size_t j = 0; j < cfg->n_mounts; j++)
-                        if (cfg->mounts[j].bind && streq_ptr(cfg->mounts[j].source, volume)) {
-                                size_t n;
-                                const BerthIdmap *map = idmap_effective(cfg, &n);
-                                return idmap_host_root(map, n);
-                        }
+                const BerthConfig *decl = c->entries[i].config;
+                for (size_t j = 0; j < decl->n_mounts; j++) {
+                        if (!decl->mounts[j].bind || !streq_ptr(decl->mounts[j].source, volume))
+                                continue;
+                        _cleanup_free_ char *path = context_config_path(ctx, decl->name);
+                        _cleanup_(config_freep) BerthConfig *cfg = NULL;
+                        if (config_load_file(path, &cfg, NULL) < 0 || cfg->privileged)
+                                break;
+                        size_t n;
+                        const BerthIdmap *map = idmap_effective(cfg, &n);
+                        return idmap_host_root(map, n);
+                }
         }
         return 0;
 }
@@ -79,18 +84,6 @@ int berth_apply(BerthContext *ctx, const char *path, BerthApplyResult *ret, Bert
                 return berth_error_prefix(reterr, r, "apply");
 
         BerthApplyResult res = {};
-        STRV_FOREACH(v, c->volumes) {
-                bool existed = access(*v, F_OK) >= 0;
-                r = mkdir_p_at(AT_FDCWD, *v, 0755);
-                uid_t owner = volume_owner(c, *v);
-                if (r >= 0 && !existed && owner != 0 && owner != (uid_t)-1 &&
-                    chown(*v, owner, owner) < 0)
-                        r = negative_errno();
-                if (r < 0) {
-                        berth_apply_result_clear(&res);
-                        return berth_error_set(reterr, r, "apply: create volume '%s'", *v);
-                }
-        }
         for (size_t i = 0; i < c->n_entries; i++) {
                 const ComposeEntry *e = &c->entries[i];
                 const char *name = e->config->name;
@@ -110,6 +103,18 @@ int berth_apply(BerthContext *ctx, const char *path, BerthApplyResult *ret, Bert
                         return berth_error_prefix(reterr, r, "apply");
                 }
                 strv_extend(&res.created, name);
+        }
+        STRV_FOREACH(v, c->volumes) {
+                bool existed = access(*v, F_OK) >= 0;
+                r = mkdir_p_at(AT_FDCWD, *v, 0755);
+                uid_t owner = volume_owner(ctx, c, *v);
+                if (r >= 0 && !existed && owner != 0 && owner != (uid_t)-1 &&
+                    chown(*v, owner, owner) < 0)
+                        r = negative_errno();
+                if (r < 0) {
+                        berth_apply_result_clear(&res);
+                        return berth_error_set(reterr, r, "apply: create volume '%s'", *v);
+                }
         }
         STRV_FOREACH(s, c->start) {
                 BerthInfo info = {};

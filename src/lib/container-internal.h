@@ -29,6 +29,11 @@ struct RuntimeState;
 int container_runtime_view(BerthContext *ctx, const char *name, struct RuntimeState *ret,
                            bool *ret_orphaned);
 
+/* The store exists and is 0700 (made so, with a notice, when it was not). */
+int store_prepare(BerthContext *ctx, BerthError **reterr);
+/* The same, and for the container's directory. */
+int store_secure_container(BerthContext *ctx, const char *name, BerthError **reterr);
+
 typedef struct CreateRequest {
         const char *template_name;
         char **template_args;

@@ -14,6 +14,8 @@
 #include "container-internal.h"
 #include "fd-util.h"
 #include "fileio.h"
+#include "global.h"
+#include "idalloc.h"
 #include "monitor/monitor.h"
 #include "path-util.h"
 #include "strv.h"
@@ -280,6 +282,10 @@ int berth_start(BerthContext *ctx, const char *name, const BerthStartOptions *op
         if (r < 0)
                 return berth_error_prefix(reterr, r, "start '%s'", name);
 
+        r = store_secure_container(ctx, name, reterr);
+        if (r < 0)
+                return berth_error_prefix(reterr, r, "start '%s'", name);
+
         /* An init that lost its monitor is taken over, and is running. */
         _cleanup_close_ int lock = -EBADF;
         r = container_lock_adopted(ctx, name, "start", &lock, reterr);
@@ -459,8 +465,32 @@ int berth_wait_ready(BerthContext *ctx, const char *name, uint64_t timeout_usec,
 
 /* ---- create, destroy ------------------------------------------------------------------------ */
 
+/* Whether the container will get host ids, before its template runs for minutes: the final
+ * allocation, after the template, is the one that counts. */
+static int idmap_precheck(BerthContext *ctx, const BerthConfig *defaults,
+                          const CreateRequest *req, BerthError **reterr)
+{
+        _cleanup_(config_freep) BerthConfig *c = config_copy(defaults);
+        if (req->settings) {
+                int r = config_parse_into(c, req->settings, strlen(req->settings),
+                                          req->settings_name, reterr);
+                if (r < 0)
+                        return r;
+        }
+        if (c->privileged)
+                return 0;
+        _cleanup_close_ int lock = -EBADF;
+        int r = idmap_lock_store(ctx, &lock, reterr);
+        if (r < 0)
+                return r;
+        return c->n_idmap > 0 ? idmap_check_free(ctx, c, NULL, reterr)
+                              : idmap_allocate(ctx, c, NULL, reterr);
+}
+
+/* Builds the container in tmp. Returns with the store's id lock held (*ret_lock), so the
+ * range recorded in its config stays reserved until it is renamed into place. */
 static int create_in(BerthContext *ctx, const char *name, const CreateRequest *req,
-                     const char *tmp, BerthError **reterr)
+                     const char *tmp, BerthConfig *c, int *ret_lock, BerthError **reterr)
 {
         _cleanup_free_ char *rootfs = path_join(tmp, "rootfs");
         if (mkdir(rootfs, 0755) < 0)
@@ -472,8 +502,8 @@ static int create_in(BerthContext *ctx, const char *name, const CreateRequest *r
         if (r < 0)
                 return r;
 
-        /* The template's fragment first, the user's settings on top. */
-        _cleanup_(config_freep) BerthConfig *c = config_new();
+        /* The global defaults first, then the template's fragment, the user's settings on
+         * top. */
         c->name = xstrdup(name);
         _cleanup_free_ char *what = xasprintf("template '%s' output", req->template_name);
         r = config_parse_into(c, fragment, strlen(fragment), what, reterr);
@@ -491,8 +521,26 @@ static int create_in(BerthContext *ctx, const char *name, const CreateRequest *r
         r = config_validate(c, reterr);
         if (r < 0)
                 return r;
+
+        /* Its own host ids, allocated and recorded under the store's id lock, so no other
+         * create can pick the same block meanwhile. */
+        _cleanup_close_ int lock = -EBADF;
+        r = idmap_lock_store(ctx, &lock, reterr);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *self = xstrdup(strrchr(tmp, '/') + 1);
+        if (!c->privileged && c->n_idmap == 0)
+                r = idmap_allocate(ctx, c, self, reterr);
+        else
+                r = idmap_check_free(ctx, c, self, reterr);
+        if (r < 0)
+                return r;
         _cleanup_free_ char *cfg = path_join(tmp, "config.yaml");
-        return config_save(c, cfg, reterr);
+        r = config_save(c, cfg, reterr);
+        if (r < 0)
+                return r;
+        *ret_lock = TAKE_FD(lock);
+        return 0;
 }
 
 int container_create(BerthContext *ctx, const char *name, const CreateRequest *req,
@@ -501,19 +549,24 @@ int container_create(BerthContext *ctx, const char *name, const CreateRequest *r
         _cleanup_free_ char *dir = context_container_dir(ctx, name);
         if (access(dir, F_OK) >= 0)
                 return berth_error_setf(reterr, EEXIST, "create '%s': already exists", name);
-        int r = mkdir_p_at(AT_FDCWD, ctx->store, 0755);
+        /* A broken global config fails the create before anything is built. */
+        _cleanup_(config_freep) BerthConfig *c = NULL;
+        int r = global_defaults(ctx, &c, reterr);
         if (r < 0)
-                return berth_error_set(reterr, r, "create '%s': create store '%s'", name,
-                                       ctx->store);
+                return berth_error_prefix(reterr, r, "create '%s'", name);
+        r = store_prepare(ctx, reterr);
+        if (r >= 0)
+                r = idmap_precheck(ctx, c, req, reterr);
+        if (r < 0)
+                return berth_error_prefix(reterr, r, "create '%s'", name);
 
         /* Built under a temporary name and renamed into place: an interrupted create never
          * leaves a half-built container under its real name. */
         _cleanup_free_ char *tmp = xasprintf("%s/.%s.create-XXXXXX", ctx->store, name);
         if (!mkdtemp(tmp))
                 return berth_error_set(reterr, errno, "create '%s': create '%s'", name, tmp);
-        (void)chmod(tmp, 0755);
-
-        r = create_in(ctx, name, req, tmp, reterr);
+        _cleanup_close_ int idlock = -EBADF;
+        r = create_in(ctx, name, req, tmp, c, &idlock, reterr);
         if (r >= 0 && renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_NOREPLACE) < 0)
                 r = errno == EEXIST ? berth_error_setf(reterr, EEXIST, "already exists")
                                     : berth_error_set(reterr, errno, "rename into place");

@@ -39,6 +39,8 @@ int berth_context_new(const BerthContextOptions *opts, BerthContext **ret, Berth
         ctx->cgroup_parent = pick(opts->cgroup_parent, "BERTH_CGROUP", "berth");
         ctx->cache = pick(NULL, "BERTH_CACHE", BERTH_CACHE_DEFAULT);
         ctx->config_file = pick(opts->config_file, "BERTH_CONFIG", BERTH_SYSCONFDIR "/berth.yaml");
+        ctx->subuid_path = pick(NULL, "BERTH_SUBUID", "/etc/subuid");
+        ctx->subgid_path = pick(NULL, "BERTH_SUBGID", "/etc/subgid");
         ctx->call_timeout_usec = CALL_TIMEOUT_DEFAULT_USEC;
         ctx->templates_dir = pick(NULL, "BERTH_TEMPLATES_DIR", BERTH_TEMPLATES_DIR);
         ctx->monitor_path = pick(NULL, "BERTH_MONITOR", BERTH_MONITOR_PATH);
@@ -50,6 +52,10 @@ int berth_context_new(const BerthContextOptions *opts, BerthContext **ret, Berth
                 r = check_dir("cache", ctx->cache, reterr);
         if (r >= 0)
                 r = check_dir("global config", ctx->config_file, reterr);
+        if (r >= 0)
+                r = check_dir("subordinate uid file", ctx->subuid_path, reterr);
+        if (r >= 0)
+                r = check_dir("subordinate gid file", ctx->subgid_path, reterr);
         if (r < 0)
                 return r;
         if (!path_is_normalized(ctx->cgroup_parent) || path_is_absolute(ctx->cgroup_parent) ||
@@ -70,6 +76,8 @@ BerthContext *berth_context_free(BerthContext *ctx)
                 free(ctx->cgroup_parent);
                 free(ctx->cache);
                 free(ctx->config_file);
+                free(ctx->subuid_path);
+                free(ctx->subgid_path);
                 cgroup_layout_free(ctx->layout);
                 free(ctx->templates_dir);
                 free(ctx->monitor_path);

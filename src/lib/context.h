@@ -12,6 +12,8 @@ struct BerthContext {
         char *cgroup_parent;
         char *cache;
         char *config_file;   /* the global config, /etc/berth/berth.yaml */
+        char *subuid_path;   /* /etc/subuid ($BERTH_SUBUID) */
+        char *subgid_path;   /* /etc/subgid ($BERTH_SUBGID) */
         char *templates_dir; /* $BERTH_TEMPLATES_DIR or $(datadir)/berth/templates */
         char *monitor_path;  /* $BERTH_MONITOR or $(libexecdir)/berth/berth-monitor */
 

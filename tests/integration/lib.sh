@@ -30,8 +30,12 @@ exec 3>&1 1>&2
 T=$(mktemp -d /tmp/berth-it.XXXXXX) || it_fail_early "mktemp failed"
 chmod 755 "$T"
 export BERTH_STORE="$T/store" BERTH_RUNDIR="$T/run" BERTH_CGROUP="berth-it-$$"
+# The host's global config and subordinate id files are not this test's: its own (the global
+# config absent, so the built-in defaults apply; the id files created by berth on first use).
+export BERTH_CONFIG="$T/berth.yaml" BERTH_SUBUID="$T/subuid" BERTH_SUBGID="$T/subgid"
 PFX="it$$-"
-mkdir -p "$BERTH_STORE" "$BERTH_RUNDIR"
+mkdir -p -m 0700 "$BERTH_STORE"
+mkdir -p "$BERTH_RUNDIR"
 
 # Stores other than the default one used by this test: "STORE RUNDIR" pairs (see register_store).
 IT_STORES=("$BERTH_STORE $BERTH_RUNDIR")

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "berth.h"
+#include "idalloc.h"
 #include "init.h"
 #include "monitor/monitor.h"
 #include "ns/idmap.h"
@@ -210,9 +211,39 @@ static void test_idmap(void)
         ok(idmap_effective(&c, &n) == two && n == 2, "the config's map when it has one");
 }
 
+static void test_subid(void)
+{
+        IdRange *r = NULL;
+        size_t n = 0;
+        const char *text = "# comment\nalice:100000:65536\nroot:1000000:131072\nbad line\n"
+                           "root:x:1\n0:5000000:65536\nroot:3:0\nroot:4294967295:2\nroot:9:9:9";
+        is_int(subid_parse(text, "root", 0, &r, &n), 0, "subid: parse");
+        is_int((int)n, 2, "subid: root's two ranges (by name and by uid), junk skipped");
+        ok(n == 2 && r[0].start == 1000000 && r[0].count == 131072 && r[1].start == 5000000,
+           "subid: the ranges");
+        free(r);
+        is_int(subid_parse("", "root", 0, &r, &n), 0, "subid: empty file");
+        is_int((int)n, 0, "subid: no range");
+        free(r);
+
+        IdRange uids[] = {{1000000, 3 * 65536}}, gids[] = {{1000000, 2 * 65536}};
+        IdRange used[] = {{1000000 + 10, 5}}, got;
+        is_int(idmap_pick(uids, 1, gids, 1, used, 1, &got), 0, "pick: a block");
+        is_int((int)got.start, 1065536, "pick: the first block is taken, the second is free");
+        is_int((int)got.count, 65536, "pick: 65536 ids");
+        IdRange used2[] = {{1000000, 65536}, {1065536, 65536}};
+        is_int(idmap_pick(uids, 1, gids, 1, used2, 2, &got), -ENOSPC,
+               "pick: the third uid block has no gid block: ENOSPC");
+        is_int(idmap_pick(uids, 1, gids, 1, NULL, 0, &got), 0, "pick: nothing used");
+        is_int((int)got.start, 1000000, "pick: the first block");
+        IdRange small[] = {{1000000, 1000}};
+        is_int(idmap_pick(small, 1, small, 1, NULL, 0, &got), -ENOSPC, "pick: a range too small");
+}
+
 int main(void)
 {
         test_idmap();
+        test_subid();
         test_states();
         test_names();
         test_init_signals();

@@ -15,6 +15,8 @@ export BERTH_MONITOR=/usr/local/libexec/berth/berth-monitor
 export BERTH_TEMPLATES_DIR=/usr/local/share/berth/templates
 export BERTH_STORE=/store/lib BERTH_CACHE=/store/cache BERTH_RUNDIR=/run/berth
 export BERTH_CGROUP=berth-vm
+# The host uid of the container's root, as recorded in its config at create.
+host_root() { berth config "$1" show | grep -A2 '^idmap:' | sed -n 's/^ *host: *//p' | head -n 1; }
 RESULTS=${BERTH_VM_RESULTS:-/dev/stdout}
 PREFIX=${BERTH_VM_PREFIX:-berth-vm-tap:}
 CG=/sys/fs/cgroup/$BERTH_CGROUP
@@ -214,7 +216,9 @@ lifecycle() {
         if [ "$kind" = privileged ]; then
                 check_eq "$kind: init runs as host uid 0" 0 "$(uid_of_pid "$pid")"
         else
-                check_eq "$kind: init runs as host uid 100000 (user namespace)" 100000 \
+                host=$(host_root "$n")
+                check_match "$kind: a host id range of its own" '^[0-9]+$' "$host"
+                check_eq "$kind: init runs as that range's uid $host (user namespace)" "$host" \
                         "$(uid_of_pid "$pid")"
         fi
         mon=$(monitor_pids "$n")
@@ -588,8 +592,8 @@ debian_tests() {
         diag "debian: boot to READY=1 took $ms ms"
         pid=$(init_pid "$n")
         check_eq "debian: init is systemd" systemd "$(cat "/proc/$pid/comm" 2>&1)"
-        check_eq "debian: init runs as host uid 100000 (user namespace)" 100000 \
-                "$(uid_of_pid "$pid")"
+        check_eq "debian: init runs as its range's first uid (user namespace)" \
+                "$(host_root "$n")" "$(uid_of_pid "$pid")"
         # systemd moves itself into init.scope of the subtree berth delegates to it.
         check_eq "debian: systemd runs in init.scope of its delegated cgroup" \
                 "/$BERTH_CGROUP/$n/ns/init.scope" "$(cg_of_pid "$pid")"

@@ -66,7 +66,6 @@ const ConfigKey *config_key_find(const char *key);
 /* True when some key lies below prefix ("limits" for "limits.memory"). */
 bool config_key_is_section(const char *prefix);
 
-BerthConfig *config_copy(const BerthConfig *c);
 /* Frees what dst holds, moves src's contents into dst and frees the empty src. */
 void config_move(BerthConfig *dst, BerthConfig *src);
 /* Deep comparison; an empty list equals NULL. */

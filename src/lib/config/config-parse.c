@@ -792,6 +792,50 @@ int config_parse_into(BerthConfig *c, const char *text, size_t len, const char *
         return 0;
 }
 
+int config_parse_section(BerthConfig *c, const char *text, size_t len, const char *filename,
+                         const char *section, const char *const *sections, BerthError **reterr)
+{
+        Parser p = {.filename = filename ?: "<config>", .reterr = reterr};
+
+        if (len > CONFIG_MAX_BYTES)
+                return berth_error_setf(reterr, EBADMSG, "%s: file too large (max %d bytes)",
+                                        p.filename, CONFIG_MAX_BYTES);
+        _cleanup_(node_freep) Node *root = NULL;
+        int r = build_tree(&p, text ?: "", text ? len : 0, &root);
+        if (r < 0)
+                return r;
+        if (!root || (root->type == NODE_SCALAR && root->null))
+                return 0;
+        if (root->type != NODE_MAP)
+                return node_error(&p, root, NULL, "expected a mapping at the top level, got %s",
+                                  node_kind(root));
+
+        const Node *want = NULL;
+        for (size_t i = 0; i + 1 < root->n_items; i += 2) {
+                const Node *kn = root->items[i];
+                bool known = false;
+                for (const char *const *sp = sections; *sp && !known; sp++)
+                        known = streq(*sp, kn->value);
+                if (!known) {
+                        _cleanup_free_ char *esc = config_escape(kn->value);
+                        return node_error(&p, kn, NULL, "unknown key '%s'", esc);
+                }
+                if (streq(kn->value, section))
+                        want = root->items[i + 1];
+        }
+        if (!want || (want->type == NODE_SCALAR && want->null))
+                return 0;
+        if (want->type != NODE_MAP)
+                return node_error(&p, want, section, "expected a mapping, got %s",
+                                  node_kind(want));
+        _cleanup_(config_freep) BerthConfig *copy = config_copy(c);
+        r = parse_mapping(&p, want, NULL, section, copy, NULL);
+        if (r < 0)
+                return r;
+        config_move(c, TAKE_PTR(copy));
+        return 0;
+}
+
 int config_read_file(const char *path, const char *what, char **ret, size_t *ret_size,
                      BerthError **reterr)
 {

@@ -130,6 +130,8 @@ bool config_name_is_valid(const char *name);
 /* Defaults filled in; name NULL. */
 BerthConfig *config_new(void);
 BerthConfig *config_free(BerthConfig *c);
+/* A deep copy. */
+BerthConfig *config_copy(const BerthConfig *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(BerthConfig *, config_free);
 
 /* Parses YAML text on top of c: keys present replace what c holds (lists are replaced whole).
@@ -137,6 +139,12 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(BerthConfig *, config_free);
  * error c is left unchanged. */
 int config_parse_into(BerthConfig *c, const char *text, size_t len, const char *filename,
                       BerthError **reterr);
+/* Like config_parse_into(), for one top-level section of a file made of sections (the global
+ * config, /etc/berth/berth.yaml): the mapping under key `section` is parsed as a container
+ * config, and a top-level key not in the NULL-terminated `sections` is an error. Errors name
+ * keys as "section.a.b". A missing or null section leaves c unchanged. */
+int config_parse_section(BerthConfig *c, const char *text, size_t len, const char *filename,
+                         const char *section, const char *const *sections, BerthError **reterr);
 /* Reads a config-sized file (at most CONFIG_MAX_BYTES, a NUL-terminated copy). Errors read
  * "FILE: file too large (max N bytes)" or "read <what>'FILE': <errno>" (what: "config " or ""). */
 int config_read_file(const char *path, const char *what, char **ret, size_t *ret_size,
