@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Fuzzes the composition-file parser: any input either fails with exactly one one-line EINVAL
+/* Fuzzes the composition-file parser: any input either fails with exactly one one-line EBADMSG
  * error, or parses into entries that each have a name and a template, a position inside the
  * input, and start names that are all declared. */
 #include <stdint.h>
@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         int r = compose_parse((const char *)data, size, "fuzz", &c, &err);
         if (r < 0) {
-                if (r != -EINVAL || !err || !err->message || strchr(err->message, '\n') || c)
+                if (r != -EBADMSG || !err || !err->message || strchr(err->message, '\n') || c)
                         abort();
                 return 0;
         }

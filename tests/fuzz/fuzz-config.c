@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         int r = config_parse_into(c, (const char *)data, size, "fuzz", &err);
         if (r < 0) {
                 /* Failures are fine; a failure without a proper one-line message is not. */
-                if (r != -EINVAL || !err || !err->message || strchr(err->message, '\n'))
+                if (r != -EBADMSG || !err || !err->message || strchr(err->message, '\n'))
                         abort();
                 return 0;
         }

@@ -764,51 +764,57 @@ static int parse_mapping(Parser *p, const Node *map, const char *tprefix, const 
         return 0;
 }
 
-int config_parse_into(BerthConfig *c, const char *text, size_t len, const char *filename,
-                      BerthError **reterr)
+/* The document's top-level mapping; *ret NULL for an empty document. */
+static int parse_root(Parser *p, const char *text, size_t len, Node **ret)
 {
-        Parser p = {.filename = filename ?: "<config>", .reterr = reterr};
-
         if (len > CONFIG_MAX_BYTES)
-                return berth_error_setf(reterr, EBADMSG, "%s: file too large (max %d bytes)",
-                                        p.filename, CONFIG_MAX_BYTES);
-
+                return berth_error_setf(p->reterr, EBADMSG, "%s: file too large (max %d bytes)",
+                                        p->filename, CONFIG_MAX_BYTES);
         _cleanup_(node_freep) Node *root = NULL;
-        int r = build_tree(&p, text ?: "", text ? len : 0, &root);
+        int r = build_tree(p, text ?: "", text ? len : 0, &root);
         if (r < 0)
                 return r;
-        if (!root || (root->type == NODE_SCALAR && root->null))
-                return 0; /* an empty file (or an empty document) is an empty config */
+        if (!root || (root->type == NODE_SCALAR && root->null)) {
+                *ret = NULL; /* an empty file (or an empty document) is an empty config */
+                return 0;
+        }
         if (root->type != NODE_MAP)
-                return node_error(&p, root, NULL, "expected a mapping at the top level, got %s",
+                return node_error(p, root, NULL, "expected a mapping at the top level, got %s",
                                   node_kind(root));
+        *ret = TAKE_PTR(root);
+        return 0;
+}
 
-        /* Into a copy, so a failure halfway leaves c as it was. */
+/* Parses map into a copy of c, so a failure halfway leaves c as it was. */
+static int parse_into_copy(Parser *p, BerthConfig *c, const Node *map, const char *dprefix)
+{
         _cleanup_(config_freep) BerthConfig *copy = config_copy(c);
-        r = parse_mapping(&p, root, NULL, NULL, copy, NULL);
+        int r = parse_mapping(p, map, NULL, dprefix, copy, NULL);
         if (r < 0)
                 return r;
         config_move(c, TAKE_PTR(copy));
         return 0;
 }
 
+int config_parse_into(BerthConfig *c, const char *text, size_t len, const char *filename,
+                      BerthError **reterr)
+{
+        Parser p = {.filename = filename ?: "<config>", .reterr = reterr};
+        _cleanup_(node_freep) Node *root = NULL;
+        int r = parse_root(&p, text, len, &root);
+        if (r < 0 || !root)
+                return r;
+        return parse_into_copy(&p, c, root, NULL);
+}
+
 int config_parse_section(BerthConfig *c, const char *text, size_t len, const char *filename,
                          const char *section, const char *const *sections, BerthError **reterr)
 {
         Parser p = {.filename = filename ?: "<config>", .reterr = reterr};
-
-        if (len > CONFIG_MAX_BYTES)
-                return berth_error_setf(reterr, EBADMSG, "%s: file too large (max %d bytes)",
-                                        p.filename, CONFIG_MAX_BYTES);
         _cleanup_(node_freep) Node *root = NULL;
-        int r = build_tree(&p, text ?: "", text ? len : 0, &root);
-        if (r < 0)
+        int r = parse_root(&p, text, len, &root);
+        if (r < 0 || !root)
                 return r;
-        if (!root || (root->type == NODE_SCALAR && root->null))
-                return 0;
-        if (root->type != NODE_MAP)
-                return node_error(&p, root, NULL, "expected a mapping at the top level, got %s",
-                                  node_kind(root));
 
         const Node *want = NULL;
         for (size_t i = 0; i + 1 < root->n_items; i += 2) {
@@ -828,12 +834,7 @@ int config_parse_section(BerthConfig *c, const char *text, size_t len, const cha
         if (want->type != NODE_MAP)
                 return node_error(&p, want, section, "expected a mapping, got %s",
                                   node_kind(want));
-        _cleanup_(config_freep) BerthConfig *copy = config_copy(c);
-        r = parse_mapping(&p, want, NULL, section, copy, NULL);
-        if (r < 0)
-                return r;
-        config_move(c, TAKE_PTR(copy));
-        return 0;
+        return parse_into_copy(&p, c, want, section);
 }
 
 int config_read_file(const char *path, const char *what, char **ret, size_t *ret_size,
