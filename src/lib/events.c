@@ -283,15 +283,18 @@ static void monitor_message(BerthEvents *e, Dispatch *d, Watch *w, const ProtoMe
         }
 }
 
+/* The subscription ended without STOPPED: the monitor died (it may still be exiting, so only
+ * its init is asked about). */
 static void monitor_lost(BerthEvents *e, Dispatch *d, Watch *w)
 {
         monitor_close(e, w);
         if (w->state == BERTH_STATE_STOPPED)
                 return;
+        _cleanup_free_ char *run_dir = context_run_dir(e->ctx, w->name);
         RuntimeState s;
-        bool orphaned = false;
-        (void)container_runtime_view(e->ctx, w->name, &s, &orphaned);
-        runtime_state_done(&s);
+        bool orphaned = runtime_state_read(run_dir, &s) >= 0 && runtime_init_alive(&s);
+        if (orphaned)
+                runtime_state_done(&s);
         if (orphaned) {
                 if (!w->orphaned) {
                         w->orphaned = true;

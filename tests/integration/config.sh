@@ -30,12 +30,17 @@ check_match "show: the mount target" '/data' "$show"
 check_match "show: the environment" 'BERTH_IT' "$show"
 check_match "show: init.stop_timeout" '^ +stop_timeout: "?5(\.0+)?"?$' "$show"
 check_match "show: the template's init.kind is kept" '^ +kind: "?busybox"?$' "$show"
-# What show prints is itself a valid config that means the same thing.
-# (without its name: a config file for another container must not carry this one's name)
-berth config "$n" show | grep -v '^name:' >"$T/shown.yaml"
+# What show prints is itself a valid config that means the same thing. (Without its name and
+# its host id range: a config file for another container must carry neither this one's name
+# nor its ids, which are refused as overlapping; the copy gets a range of its own.)
+no_idmap() { awk '/^idmap:/ {skip = 1; next} skip && /^[^ -]/ {skip = 0} !skip'; }
+berth config "$n" show | grep -v '^name:' | no_idmap >"$T/shown.yaml"
 m=$(name again)
 check "show's output is accepted by create --config" create_busybox "$m" --config "$T/shown.yaml"
-check_eq "and shows the same settings" "$show" "$(berth config "$m" show | sed "s/\b$m\b/$n/g")"
+check_eq "and shows the same settings" "$(echo "$show" | no_idmap)" \
+        "$(berth config "$m" show | sed "s/\b$m\b/$n/g" | no_idmap)"
+check_ne "with a host id range of its own" "$(berth config "$n" show | grep -A2 '^idmap:')" \
+        "$(berth config "$m" show | grep -A2 '^idmap:')"
 check "destroy the copy" berth destroy "$m"
 
 require "start $n" berth start "$n"

@@ -95,6 +95,7 @@ typedef struct Monitor {
         Client *clients;
 
         uid_t host_root; /* host uid of the container's root (unprivileged), else 0 */
+        gid_t tty_gid;   /* host gid of the container's tty group */
         bool adopted; /* took over a running init from a monitor that died */
         bool stop_requested, halt_sent, killed, done;
         uint64_t stop_deadline;
@@ -226,6 +227,7 @@ static int spawn_init(Monitor *m, BerthError **reterr)
                 .uuid = m->uuid,
                 .os_release = m->os_release,
                 .bind_ttys = m->init_kind != INIT_KIND_SYSTEMD,
+                .tty_gid = m->tty_gid,
         };
         if (!m->config->privileged)
                 p.idmap = idmap_effective(m->config, &p.n_idmap);
@@ -767,7 +769,14 @@ static int monitor_setup(Monitor *m, BerthError **reterr)
                 if (r < 0)
                         return r;
                 m->host_root = idmap_host_root(map, n);
-        }
+                m->tty_gid = idmap_to_host(map, n, MOUNT_TTY_GID);
+                if (m->tty_gid == (gid_t)-1)
+                        return berth_error_setf(reterr, EINVAL,
+                                                "key 'idmap': container gid %d (tty) is not "
+                                                "mapped",
+                                                MOUNT_TTY_GID);
+        } else
+                m->tty_gid = MOUNT_TTY_GID;
         if (m->config->console_ttys > MONITOR_TTYS_MAX)
                 return berth_error_setf(reterr, EINVAL, "key 'console.ttys': at most %d",
                                         MONITOR_TTYS_MAX);
@@ -840,6 +849,7 @@ static int monitor_setup(Monitor *m, BerthError **reterr)
                 .cgroup_v1_hierarchies = hier,
                 .ttys = m->init_kind == INIT_KIND_SYSTEMD ? 0 : m->config->console_ttys,
                 .userns = !m->config->privileged,
+                .tty_gid = m->tty_gid,
         };
         r = mount_plan_build(m->config, &mopts, &m->plan, reterr);
         if (r >= 0)

@@ -46,7 +46,18 @@ char *monitor_payload_cgroup(const char *parent, const char *name);   /* parent/
 char *monitor_ns_cgroup(const char *parent, const char *name);        /* parent/name/ns */
 char *monitor_own_cgroup(const char *parent, const char *name);       /* parent/name.monitor */
 
-typedef struct SpawnParams {
+typedef struct SpawnParams SpawnParams;
+
+/* Runs on the host while init waits, its namespaces made (network links are created and moved
+ * in here). */
+typedef struct SpawnHook {
+        const char *name; /* context for its errors: "set up network" */
+        int (*run)(const SpawnParams *p, pid_t init_pid, int init_pidfd, void *userdata,
+                   BerthError **reterr);
+        void *userdata;
+} SpawnHook;
+
+struct SpawnParams {
         const char *name;
         const BerthConfig *config;
         const char *rootfs;
@@ -59,11 +70,13 @@ typedef struct SpawnParams {
         Cgroup *ns_cgroup;       /* the child joins it before its cgroup namespace exists */
         const BerthIdmap *idmap; /* non-NULL: a user namespace with this map, idmapped rootfs */
         size_t n_idmap;
-        const char *stage;       /* set by spawn_container */
+        gid_t tty_gid;           /* host gid of the container's tty group (5) */
         const char *uuid;        /* container_uuid, /run/host/container-uuid */
         const char *os_release;  /* the host's, for /run/host/os-release (may be NULL) */
         bool bind_ttys;          /* ptys over /dev/ttyN (not for systemd: container_ttys) */
-} SpawnParams;
+        const SpawnHook *hooks;  /* in order */
+        size_t n_hooks;
+};
 
 typedef struct SpawnResult {
         pid_t pid;
@@ -73,8 +86,9 @@ typedef struct SpawnResult {
         int notify_fd; /* /run/host/notify, bound by the child */
 } SpawnResult;
 
-/* Clones the container's init into its namespaces, steps it through the setup over a sync
- * socket and returns once init has exec'd; a failure in the child comes back as its error. */
+/* Clones the container's init into its namespaces, has its tree built and locked (see
+ * spawn.c), and returns once init has exec'd; a failure in any process of the setup comes back
+ * with its errno and message. */
 int spawn_container(const SpawnParams *p, SpawnResult *ret, BerthError **reterr);
 void spawn_result_done(SpawnResult *r);
 

@@ -590,11 +590,11 @@ static int setup_pty(int rootfd, const char *target, mode_t mode, gid_t gid, int
 
 int mount_setup_ptys(const char *rootfs, unsigned n_ttys, int *ret_masters, BerthError **reterr)
 {
-        return mount_setup_ptys_full(rootfs, n_ttys, true, ret_masters, reterr);
+        return mount_setup_ptys_full(rootfs, n_ttys, true, MOUNT_TTY_GID, ret_masters, reterr);
 }
 
-int mount_setup_ptys_full(const char *rootfs, unsigned n_ttys, bool bind_ttys, int *ret_masters,
-                          BerthError **reterr)
+int mount_setup_ptys_full(const char *rootfs, unsigned n_ttys, bool bind_ttys, gid_t tty_gid,
+                          int *ret_masters, BerthError **reterr)
 {
         _cleanup_close_ int rootfd = -EBADF;
         int masters[MOUNT_MAX_TTYS + 1];
@@ -617,8 +617,8 @@ int mount_setup_ptys_full(const char *rootfs, unsigned n_ttys, bool bind_ttys, i
                         i == 0 ? xstrdup("/dev/console")
                                : bind_ttys ? xasprintf("/dev/tty%u", i) : NULL;
                 /* The console belongs to root alone; ttys are group tty, as getty leaves them. */
-                int r = setup_pty(rootfd, target, i == 0 ? 0600 : 0620, i == 0 ? (gid_t)-1 : 5,
-                                  &masters[i], reterr);
+                int r = setup_pty(rootfd, target, i == 0 ? 0600 : 0620,
+                                  i == 0 ? (gid_t)-1 : tty_gid, &masters[i], reterr);
                 if (r < 0) {
                         close_many(masters, i);
                         return r;

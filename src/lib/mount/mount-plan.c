@@ -275,10 +275,12 @@ static void plan_dev(MountPlan *p, const MountPlanOptions *opts)
         plan_add_mkdir(p, "/dev/shm", 01777);
         plan_add_mkdir(p, "/dev/mqueue", 0755);
 
-        /* A private devpts instance: the container's ptys are not the host's. gid 5 is "tty" in
-         * every distribution. */
-        plan_add_fs(p, "devpts", "devpts", "/dev/pts", MS_NOSUID | MS_NOEXEC,
-                    "newinstance,ptmxmode=0666,mode=0620,gid=5");
+        /* A private devpts instance: the container's ptys are not the host's. Its gid option is
+         * read in the mounter's user namespace: the host gid of the container's tty group. */
+        _cleanup_free_ char *devpts = xasprintf("newinstance,ptmxmode=0666,mode=0620,gid=%u",
+                                                opts->tty_gid ? (unsigned)opts->tty_gid
+                                                              : MOUNT_TTY_GID);
+        plan_add_fs(p, "devpts", "devpts", "/dev/pts", MS_NOSUID | MS_NOEXEC, devpts);
         plan_add_fs(p, "tmpfs", "shm", "/dev/shm", MS_NOSUID | MS_NODEV, "mode=1777");
         plan_add_fs(p, "mqueue", "mqueue", "/dev/mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL)
                 ->optional = true;

@@ -52,6 +52,7 @@ typedef struct MountPlan {
 } MountPlan;
 
 #define MOUNT_MAX_TTYS 64 /* /dev/tty1..64, as console.ttys allows */
+#define MOUNT_TTY_GID 5   /* "tty" in every distribution */
 
 typedef struct MountPlanOptions {
         bool cgroup_unified;            /* pure v2 host */
@@ -59,6 +60,7 @@ typedef struct MountPlanOptions {
                                            "name=systemd" (hybrid/v1 hosts) */
         unsigned ttys;                  /* /dev/tty1..N */
         bool userns;                    /* device nodes are bind-mounted from the host */
+        gid_t tty_gid;                  /* host gid of the container's tty group; 0: 5 */
 } MountPlanOptions;
 
 /* Pure: the ordered plan for proc (with /proc/sys and other sensitive proc files read-only),
@@ -80,9 +82,10 @@ int mount_plan_apply(const MountPlan *p, const char *rootfs, BerthError **reterr
  * ret_masters receives n_ttys + 1 master fds (O_CLOEXEC), index 0 the console. */
 int mount_setup_ptys(const char *rootfs, unsigned n_ttys, int *ret_masters, BerthError **reterr);
 /* The same; with bind_ttys false the ttys are only allocated (pts 1..N, in order, as systemd's
- * container_ttys names them) and nothing is bound over /dev/ttyN. */
-int mount_setup_ptys_full(const char *rootfs, unsigned n_ttys, bool bind_ttys, int *ret_masters,
-                          BerthError **reterr);
+ * container_ttys names them) and nothing is bound over /dev/ttyN. The ttys get group tty_gid
+ * (a host gid: the container's tty group mapped). */
+int mount_setup_ptys_full(const char *rootfs, unsigned n_ttys, bool bind_ttys, gid_t tty_gid,
+                          int *ret_masters, BerthError **reterr);
 
 /* In the child after mount_plan_apply: fills /run/host (os-release of the host, container-manager,
  * container-uuid) and binds a datagram socket at /run/host/notify, returned in *ret_notify_fd

@@ -58,12 +58,17 @@ int idmap_format(const BerthIdmap *map, size_t n, char **ret, BerthError **reter
         return 0;
 }
 
-uid_t idmap_host_root(const BerthIdmap *map, size_t n)
+uid_t idmap_to_host(const BerthIdmap *map, size_t n, uint32_t id)
 {
         for (size_t i = 0; i < n; i++)
-                if (map[i].container == 0)
-                        return map[i].host;
+                if (id >= map[i].container && id - map[i].container < map[i].count)
+                        return map[i].host + (id - map[i].container);
         return (uid_t)-1;
+}
+
+uid_t idmap_host_root(const BerthIdmap *map, size_t n)
+{
+        return idmap_to_host(map, n, 0);
 }
 
 int idmap_write(pid_t pid, const BerthIdmap *map, size_t n, BerthError **reterr)

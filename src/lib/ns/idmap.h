@@ -16,6 +16,8 @@ const BerthIdmap *idmap_effective(const BerthConfig *c, size_t *ret_n);
 /* Pure: "0 100000 65536\n" lines; checks that container id 0 is mapped and that no two
  * ranges overlap on either side. */
 int idmap_format(const BerthIdmap *map, size_t n, char **ret, BerthError **reterr);
+/* The host id that container id maps to, or (uid_t)-1 when it is not mapped. */
+uid_t idmap_to_host(const BerthIdmap *map, size_t n, uint32_t id);
 /* The host uid that container uid 0 maps to. */
 uid_t idmap_host_root(const BerthIdmap *map, size_t n);
 /* Writes uid_map and gid_map of pid. */
