@@ -26,7 +26,8 @@
 #define INOTIFY_BUF_SIZE (64 * 1024)
 
 #define STORE_MASK (IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ONLYDIR)
-#define DIR_MASK (IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE | IN_ONLYDIR)
+/* config.yaml is always replaced by a rename; a write to a log beside it is no event. */
+#define DIR_MASK (IN_CREATE | IN_MOVED_TO | IN_ONLYDIR)
 #define SNAP_MASK (IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ONLYDIR)
 #define RUN_MASK (IN_CREATE | IN_MOVED_TO | IN_ONLYDIR)
 
@@ -373,8 +374,7 @@ static void watch_event(BerthEvents *e, Dispatch *d, Watch *w, const struct inot
                 if (streq(ev->name, "snapshots")) {
                         watch_snapshots(e, w);
                         w->changed = true;
-                } else if (streq(ev->name, "config.yaml") &&
-                           (ev->mask & (IN_MOVED_TO | IN_CLOSE_WRITE | IN_CREATE))) {
+                } else if (streq(ev->name, "config.yaml")) {
                         if (!w->defined)
                                 container_appeared(e, d, w->name);
                         else

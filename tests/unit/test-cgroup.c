@@ -204,10 +204,22 @@ static void test_mountinfo(void)
         h = l ? find_hierarchy(l, "name=systemd") : NULL;
         ok(h && streq(h->mountpoint, "/sys/fs/cgroup/systemd"), "host: name=systemd kept");
         ok(l && !find_hierarchy(l, "rw"), "host: the rw option is no controller");
+        bool unified = true;
+        char **v1 = NULL;
+        is_int(cgroup_layout_mount_spec(l, &unified, &v1), 0, "host: mount spec");
+        ok(!unified && strv_length(v1) == 9 && strv_contains(v1, "cpu") &&
+                   strv_contains(v1, "name=systemd"),
+           "host: one mount per v1 hierarchy, named ones included");
+        strv_free(v1);
         l = cgroup_layout_free(l);
 
         is_int(cgroup_layout_from_mountinfo(v2_mountinfo, &l), 0, "pure v2 parses");
         ok(l && l->unified && l->n_v1 == 0, "pure v2: unified, no v1");
+        v1 = NULL;
+        is_int(cgroup_layout_mount_spec(l, &unified, &v1), 0, "pure v2: mount spec");
+        ok(unified && strv_length(v1) == 0, "pure v2: one cgroup2 mount, no v1 ones");
+        strv_free(v1);
+        is_int(cgroup_layout_mount_spec(NULL, &unified, &v1), -EINVAL, "mount spec of nothing");
         is_str(l ? l->unified_mount : NULL, "/sys/fs/cgroup", "pure v2: mount point");
         l = cgroup_layout_free(l);
 

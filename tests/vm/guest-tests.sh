@@ -217,7 +217,7 @@ lifecycle() {
                 check_eq "$kind: init runs as host uid 0" 0 "$(uid_of_pid "$pid")"
         else
                 host=$(host_root "$n")
-                check_match "$kind: a host id range of its own" '^[0-9]+$' "$host"
+                check "$kind: a host id range of its own ($host)" is_uint "$host"
                 check_eq "$kind: init runs as that range's uid $host (user namespace)" "$host" \
                         "$(uid_of_pid "$pid")"
         fi

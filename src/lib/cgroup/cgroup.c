@@ -71,6 +71,18 @@ static void hierarchy_done(CgroupHierarchy *h)
         strv_free(h->controllers);
 }
 
+int cgroup_layout_mount_spec(const CgroupLayout *l, bool *ret_unified, char ***ret_v1)
+{
+        if (!l || !ret_unified || !ret_v1)
+                return -EINVAL;
+        char **v1 = NULL;
+        for (size_t i = 0; i < l->n_v1; i++)
+                strv_push(&v1, strv_join(l->v1[i].controllers, ","));
+        *ret_unified = l->unified;
+        *ret_v1 = v1;
+        return 0;
+}
+
 CgroupLayout *cgroup_layout_free(CgroupLayout *l)
 {
         if (!l)

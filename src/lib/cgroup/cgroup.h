@@ -27,6 +27,9 @@ int cgroup_layout_from_mountinfo(const char *mountinfo, CgroupLayout **ret);
 /* Reads /proc/self/mountinfo. */
 int cgroup_layout_detect(CgroupLayout **ret);
 CgroupLayout *cgroup_layout_free(CgroupLayout *l);
+/* What a container's /sys/fs/cgroup needs: whether the host is pure v2, else the mount
+ * options of each v1 hierarchy ("memory", "cpu,cpuacct", "name=systemd"). */
+int cgroup_layout_mount_spec(const CgroupLayout *l, bool *ret_unified, char ***ret_v1);
 DEFINE_TRIVIAL_CLEANUP_FUNC(CgroupLayout *, cgroup_layout_free);
 
 typedef struct CgroupStats {

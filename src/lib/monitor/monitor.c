@@ -840,12 +840,12 @@ static int monitor_setup(Monitor *m, BerthError **reterr)
         }
 
         _cleanup_strv_free_ char **hier = NULL;
-        for (size_t i = 0; i < m->layout->n_v1; i++) {
-                _cleanup_free_ char *opts = strv_join(m->layout->v1[i].controllers, ",");
-                strv_push(&hier, TAKE_PTR(opts));
-        }
+        bool unified = false;
+        r = cgroup_layout_mount_spec(m->layout, &unified, &hier);
+        if (r < 0)
+                return berth_error_set(reterr, r, "plan cgroup mounts");
         MountPlanOptions mopts = {
-                .cgroup_unified = m->layout->unified,
+                .cgroup_unified = unified,
                 .cgroup_v1_hierarchies = hier,
                 .ttys = m->init_kind == INIT_KIND_SYSTEMD ? 0 : m->config->console_ttys,
                 .userns = !m->config->privileged,
