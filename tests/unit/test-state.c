@@ -10,9 +10,11 @@
 #include "idalloc.h"
 #include "init.h"
 #include "monitor/monitor.h"
+#include "monitor/runplan.h"
 #include "ns/idmap.h"
 #include "ns/ns.h"
 #include "path-util.h"
+#include "strv.h"
 #include "tap.h"
 
 static void test_states(void)
@@ -240,9 +242,65 @@ static void test_subid(void)
         is_int(idmap_pick(small, 1, small, 1, NULL, 0, &got), -ENOSPC, "pick: a range too small");
 }
 
+static void test_run_plan(void)
+{
+        BerthConfig *c = config_new();
+        c->name = xstrdup("plan");
+        BerthIdmap map[] = {{0, 2000000, 65536}};
+        c->idmap = map;
+        c->n_idmap = 1;
+        RunPlanInput in = {.config = c, .init_kind = INIT_KIND_SYSTEMD, .lsm = &lsm_none_ops,
+                           .uuid = "0a1b2c3d-0000-4000-8000-000000000001"};
+        RunPlan *p = NULL;
+        BerthError *err = NULL;
+        is_int(run_plan_build(&in, &p, &err), 0, "plan: unprivileged systemd guest");
+        ok(p && p->idmap == map && p->host_root == 2000000, "plan: container root's host uid");
+        ok(p && p->tty_gid == 2000005, "plan: the tty group's host gid");
+        ok(p && !p->bind_ttys, "plan: systemd gets container_ttys, no /dev/ttyN binds");
+        ok(p && strv_contains(p->env, "container=berth") &&
+                   strv_contains(p->env, "container_uuid=0a1b2c3d-0000-4000-8000-000000000001") &&
+                   strv_contains(p->env, "container_ttys=pts/1 pts/2 pts/3 pts/4"),
+           "plan: systemd's container interface in init's environment");
+        ok(p && !p->lsm_profile, "plan: no LSM profile without an LSM");
+        p = run_plan_free(p);
+
+        in.init_kind = INIT_KIND_BUSYBOX;
+        in.lsm = &lsm_apparmor_ops;
+        is_int(run_plan_build(&in, &p, &err), 0, "plan: busybox guest");
+        ok(p && p->bind_ttys, "plan: busybox gets its ttys bound");
+        ok(p && p->lsm_profile && streq(p->lsm_profile, "berth-default"),
+           "plan: the default AppArmor profile when the kernel has AppArmor");
+        bool ttys = false;
+        STRV_FOREACH(e, p ? p->env : NULL)
+                ttys = ttys || strncmp(*e, "container_ttys=", 15) == 0;
+        ok(p && !ttys, "plan: no container_ttys");
+        p = run_plan_free(p);
+
+        BerthIdmap narrow[] = {{0, 2000000, 3}};
+        c->idmap = narrow;
+        is_int(run_plan_build(&in, &p, &err), -EINVAL, "plan: the tty group unmapped is refused");
+        like(err ? err->message : NULL, "gid 5 (tty) is not mapped", "plan: and says so");
+        err = berth_error_free(err);
+
+        c->idmap = NULL;
+        c->n_idmap = 0;
+        c->privileged = true;
+        in.lsm = &lsm_none_ops;
+        is_int(run_plan_build(&in, &p, &err), 0, "plan: privileged");
+        ok(p && !p->idmap && p->host_root == 0 && p->tty_gid == 5,
+           "plan: no user namespace, host ids as they are");
+        p = run_plan_free(p);
+
+        c->console_ttys = 65;
+        is_int(run_plan_build(&in, &p, &err), -EINVAL, "plan: 65 ttys refused");
+        err = berth_error_free(err);
+        config_free(c);
+}
+
 int main(void)
 {
         test_idmap();
+        test_run_plan();
         test_subid();
         test_states();
         test_names();
