@@ -37,7 +37,7 @@ static const char *const event_type_table[_BERTH_EVENT_TYPE_MAX] = {
         [BERTH_EVENT_ORPHANED] = "orphaned", [BERTH_EVENT_ADOPTED] = "adopted",
         [BERTH_EVENT_CHANGED] = "changed",
 };
-DEFINE_STRING_TABLE_LOOKUP(berth_event_type, BerthEventType, event_type_table);
+DEFINE_STRING_TABLE_LOOKUP(berth_event_type, BerthEventType, event_type_table)
 
 typedef enum SourceKind {
         SOURCE_INOTIFY,

@@ -11,22 +11,7 @@ static const char *const state_table[_BERTH_STATE_MAX] = {
         [BERTH_STATE_ABORTING] = "ABORTING",
 };
 
-const char *berth_state_to_string(BerthState s)
-{
-        if (s < 0 || s >= _BERTH_STATE_MAX)
-                return NULL;
-        return state_table[s];
-}
-
-BerthState berth_state_from_string(const char *s)
-{
-        if (!s)
-                return _BERTH_STATE_INVALID;
-        for (int i = 0; i < _BERTH_STATE_MAX; i++)
-                if (strcasecmp(s, state_table[i]) == 0)
-                        return i;
-        return _BERTH_STATE_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP_WITH(berth_state, BerthState, state_table, strcasecmp)
 
 bool berth_name_is_valid(const char *name)
 {

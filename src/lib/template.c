@@ -2,7 +2,6 @@
 /* The template contract: templates_dir/berth-<name> --name N --rootfs DIR --arch A [options],
  * a scrubbed environment with BERTH_CACHE_DIR, progress on stderr, a YAML config fragment on
  * stdout, and the exit status. */
-#include <ctype.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -41,16 +40,6 @@ static void report_line(BerthContext *ctx, const char *line)
         context_progress(ctx, -1, "%s", said);
 }
 
-static bool template_name_is_valid(const char *t)
-{
-        if (!t || !*t || strlen(t) > 64)
-                return false;
-        for (const char *p = t; *p; p++)
-                if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p) && *p != '-')
-                        return false;
-        return true;
-}
-
 static _noreturn_ void template_exec(const char *path, char **argv, char **env, int out, int err)
 {
         int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -68,7 +57,7 @@ static int template_invoke(BerthContext *ctx, const char *template_name, const c
                            const char *rootfs, char **args, char **ret_fragment,
                            BerthError **reterr)
 {
-        if (!template_name_is_valid(template_name))
+        if (!config_template_name_is_valid(template_name))
                 return berth_error_setf(reterr, EINVAL, "invalid template name '%s'",
                                         strempty(template_name));
         _cleanup_free_ char *path = xasprintf("%s/berth-%s", ctx->templates_dir, template_name);

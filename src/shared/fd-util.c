@@ -68,3 +68,11 @@ int fd_move_to(int fd, int target)
         close(fd);
         return 0;
 }
+
+DIR *fdopendir_consume(int fd)
+{
+        DIR *d = fdopendir(fd);
+        if (!d)
+                safe_close(fd);
+        return d;
+}

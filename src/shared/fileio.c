@@ -120,17 +120,3 @@ int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t s
         return r;
 }
 
-int read_u64_at(int dirfd, const char *path, unsigned long long *ret)
-{
-        _cleanup_free_ char *line = NULL;
-        int r = read_one_line_at(dirfd, path, &line);
-        if (r < 0)
-                return r;
-        char *end;
-        errno = 0;
-        unsigned long long v = strtoull(line, &end, 10);
-        if (errno || end == line || (*end && *end != ' '))
-                return -EINVAL;
-        *ret = v;
-        return 0;
-}

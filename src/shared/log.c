@@ -15,11 +15,6 @@ void log_set_max_level(LogLevel l)
         max_level = l;
 }
 
-LogLevel log_get_max_level(void)
-{
-        return max_level;
-}
-
 void log_set_prefix(const char *prefix)
 {
         log_prefix = prefix;

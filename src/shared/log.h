@@ -14,7 +14,6 @@ typedef enum LogLevel {
 } LogLevel;
 
 void log_set_max_level(LogLevel l);
-LogLevel log_get_max_level(void);
 void log_set_prefix(const char *prefix);
 /* Also sends every line to this fd (the monitor's log file); -1 to stop. */
 void log_set_file_fd(int fd);

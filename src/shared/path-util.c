@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fd-util.h"
 #include "path-util.h"
 
 int mkdir_p_at(int dirfd, const char *path, mode_t mode)
@@ -26,11 +27,9 @@ int mkdir_p_at(int dirfd, const char *path, mode_t mode)
 
 static int rm_rf_children(int fd, dev_t dev)
 {
-        _cleanup_(closep) int dfd = fd;
-        DIR *d = fdopendir(dfd);
+        _cleanup_closedir_ DIR *d = fdopendir_consume(fd);
         if (!d)
                 return negative_errno();
-        dfd = -EBADF; /* owned by d now */
         int ret = 0;
         struct dirent *de;
         while ((de = readdir(d))) {
@@ -61,7 +60,6 @@ static int rm_rf_children(int fd, dev_t dev)
                 } else if (unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT && ret == 0)
                         ret = negative_errno();
         }
-        closedir(d);
         return ret;
 }
 

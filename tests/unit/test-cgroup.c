@@ -311,7 +311,8 @@ static void test_new(void)
 
         is_int(cgroup_new(l, "./berth//web1/", &cg), 0, "relpath with '.', '//' and '/' accepted");
         is_str(cgroup_relpath(cg), "berth/web1", "relpath normalised");
-        ok(!cgroup_is_unified(cg), "host cgroup is not unified");
+        is_str(cgroup_path_for(cg, "cpu"), "/sys/fs/cgroup/cpu/berth/web1",
+               "host cgroup: a v1 path per controller");
         is_str(cgroup_path_for(cg, "memory"), "/sys/fs/cgroup/memory/berth/web1", "memory path");
         is_str(cgroup_path_for(cg, "cpuacct"), "/sys/fs/cgroup/cpuacct/berth/web1",
                "cpuacct path (own hierarchy)");
@@ -322,13 +323,12 @@ static void test_new(void)
         ok(!cgroup_path_for(NULL, "memory"), "NULL cgroup: NULL path");
         cg = cgroup_free(cg);
         ok(!cgroup_free(NULL), "cgroup_free(NULL)");
-        ok(!cgroup_relpath(NULL) && !cgroup_is_unified(NULL), "getters are NULL-safe");
+        ok(!cgroup_relpath(NULL) && !cgroup_path_for(NULL, NULL), "getters are NULL-safe");
 
         _cleanup_(cgroup_layout_freep) CgroupLayout *v2 = NULL;
         if (cgroup_layout_from_mountinfo(v2_mountinfo, &v2) < 0)
                 return (void)ok(false, "v2 fixture parses");
         is_int(cgroup_new(v2, "berth/web1", &cg), 0, "v2 cgroup");
-        ok(cgroup_is_unified(cg), "v2 cgroup is unified");
         is_str(cgroup_path_for(cg, "memory"), "/sys/fs/cgroup/berth/web1", "v2: memory is unified");
         is_str(cgroup_path_for(cg, NULL), "/sys/fs/cgroup/berth/web1", "v2: NULL is unified");
         ok(!cgroup_path_for(cg, "name=systemd"), "v2: no named hierarchies");
@@ -394,7 +394,9 @@ static void test_fake_v1(const char *tmp)
         put(P("%s/cpuset/cpuset.mems", h), "0\n");
 
         is_int(cgroup_new(l, "berth/web1", &cg), 0, "v1: new");
-        ok(!cgroup_is_unified(cg), "v1: not unified");
+        ok(cgroup_path_for(cg, "memory") && cgroup_path_for(cg, "freezer") &&
+                   !streq(cgroup_path_for(cg, "memory"), cgroup_path_for(cg, "freezer")),
+           "v1: a directory per hierarchy");
 
         /* create */
         is_int(cgroup_create(cg, &e), 0, "v1: create");
@@ -800,7 +802,9 @@ static void test_fake_v2(const char *tmp)
         put(P("%s/berth/cgroup.subtree_control", h), "cpu\n");
 
         is_int(cgroup_new(&lv, "berth/web1", &cg), 0, "v2: new");
-        ok(cgroup_is_unified(cg), "v2: unified");
+        ok(cgroup_path_for(cg, "memory") && cgroup_path_for(cg, "pids") &&
+                   streq(cgroup_path_for(cg, "memory"), cgroup_path_for(cg, "pids")),
+           "v2: one directory for every controller");
         is_int(cgroup_create(cg, &e), 0, "v2: create");
         if (e)
                 printf("# %s\n", e->message);

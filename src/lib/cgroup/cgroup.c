@@ -13,6 +13,7 @@
 #include "../../shared/path-util.h"
 #include "../../shared/strv.h"
 #include "cgroup-internal.h"
+#include "fd-util.h"
 
 /* ---- layout ---------------------------------------------------------------------------------- */
 
@@ -288,11 +289,6 @@ const char *cgroup_relpath(const Cgroup *cg)
         return cg ? cg->relpath : NULL;
 }
 
-bool cgroup_is_unified(const Cgroup *cg)
-{
-        return cg && cg->layout->unified;
-}
-
 const char *cgroup_path_for(const Cgroup *cg, const char *controller)
 {
         if (!cg)
@@ -500,12 +496,9 @@ static int rmdir_children(int dfd, const char *path, unsigned depth, uint64_t de
         int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return berth_error_set(reterr, errno, "open '%s'", path);
-        DIR *d = fdopendir(fd);
-        if (!d) {
-                int r = berth_error_set(reterr, errno, "open '%s'", path);
-                safe_close(fd);
-                return r;
-        }
+        _cleanup_closedir_ DIR *d = fdopendir_consume(fd);
+        if (!d)
+                return berth_error_set(reterr, errno, "open '%s'", path);
         int ret = 0;
         struct dirent *de;
         while ((de = readdir(d))) {
@@ -529,7 +522,6 @@ static int rmdir_children(int dfd, const char *path, unsigned depth, uint64_t de
                 if (ret < 0)
                         break;
         }
-        closedir(d);
         return ret;
 }
 
@@ -619,12 +611,9 @@ static int walk_pids_fd(int dfd, unsigned depth, CgroupPidFunc f, void *userdata
         int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return negative_errno();
-        DIR *d = fdopendir(fd);
-        if (!d) {
-                int r = negative_errno();
-                safe_close(fd);
-                return r;
-        }
+        _cleanup_closedir_ DIR *d = fdopendir_consume(fd);
+        if (!d)
+                return negative_errno();
         int ret = 0;
         struct dirent *de;
         while ((de = readdir(d))) {
@@ -644,7 +633,6 @@ static int walk_pids_fd(int dfd, unsigned depth, CgroupPidFunc f, void *userdata
                 if (ret < 0)
                         break;
         }
-        closedir(d);
         return ret;
 }
 
@@ -943,11 +931,9 @@ static int chown_dir_and_files(const char *dir, uid_t uid, gid_t gid)
         int fd2 = dup(dfd);
         if (fd2 < 0)
                 return negative_errno();
-        DIR *d = fdopendir(fd2);
-        if (!d) {
-                close(fd2);
+        _cleanup_closedir_ DIR *d = fdopendir_consume(fd2);
+        if (!d)
                 return negative_errno();
-        }
         int r = 0;
         struct dirent *de;
         while ((de = readdir(d))) {
@@ -956,7 +942,6 @@ static int chown_dir_and_files(const char *dir, uid_t uid, gid_t gid)
                 if (fchownat(dfd, de->d_name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 && r == 0)
                         r = negative_errno();
         }
-        closedir(d);
         return r;
 }
 

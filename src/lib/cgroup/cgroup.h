@@ -47,7 +47,6 @@ int cgroup_new(const CgroupLayout *layout, const char *relpath, Cgroup **ret);
 Cgroup *cgroup_free(Cgroup *cg);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Cgroup *, cgroup_free);
 const char *cgroup_relpath(const Cgroup *cg);
-bool cgroup_is_unified(const Cgroup *cg);
 
 /* Creates the cgroup (and missing parents) in every hierarchy; on v2 enables the available
  * controllers in the parents' subtree_control; on v1 seeds cpuset.cpus/mems from the parent. */

@@ -18,44 +18,14 @@ static const char *const init_kind_table[_INIT_KIND_MAX] = {
         [INIT_KIND_OPENRC] = "openrc",     [INIT_KIND_OTHER] = "other",
 };
 
-const char *init_kind_to_string(InitKind k)
-{
-        if (k < 0 || k >= _INIT_KIND_MAX)
-                return NULL;
-        return init_kind_table[k];
-}
-
-InitKind init_kind_from_string(const char *s)
-{
-        if (!s)
-                return _INIT_KIND_INVALID;
-        for (int i = 0; i < _INIT_KIND_MAX; i++)
-                if (streq(init_kind_table[i], s))
-                        return (InitKind)i;
-        return _INIT_KIND_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP(init_kind, InitKind, init_kind_table)
 
 static const char *const net_type_table[_BERTH_NET_TYPE_MAX] = {
         [BERTH_NET_NONE] = "none",       [BERTH_NET_EMPTY] = "empty", [BERTH_NET_VETH] = "veth",
         [BERTH_NET_MACVLAN] = "macvlan", [BERTH_NET_PHYS] = "phys",
 };
 
-const char *berth_net_type_to_string(BerthNetType t)
-{
-        if (t < 0 || t >= _BERTH_NET_TYPE_MAX)
-                return NULL;
-        return net_type_table[t];
-}
-
-BerthNetType berth_net_type_from_string(const char *s)
-{
-        if (!s)
-                return _BERTH_NET_TYPE_INVALID;
-        for (int i = 0; i < _BERTH_NET_TYPE_MAX; i++)
-                if (streq(net_type_table[i], s))
-                        return (BerthNetType)i;
-        return _BERTH_NET_TYPE_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP(berth_net_type, BerthNetType, net_type_table)
 
 /* ---- value checks ------------------------------------------------------------------------- */
 
@@ -244,9 +214,12 @@ static bool valid_group(const char *s)
         return chars_ok(s, 64, NULL, is_group_char);
 }
 
-static bool valid_template(const char *s)
+bool config_template_name_is_valid(const char *s)
 {
-        return chars_ok(s, 64, is_alnum_ascii, is_fstype_char);
+        /* A file name part: templates_dir/berth-<name>. */
+        if (!s || !*s || strlen(s) > 64 || *s == '-')
+                return false;
+        return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == strlen(s);
 }
 
 static bool valid_mount_option(const char *s)
@@ -476,7 +449,8 @@ const ConfigKey config_keys[] = {
         STRV("hooks.pre_start", C(hooks_pre_start), valid_nonempty, "hook", 0),
         STRV("hooks.post_stop", C(hooks_post_stop), valid_nonempty, "hook", 0),
 
-        STR("template.name", C(template_name), valid_template, "template name", CKF_NULLABLE),
+        STR("template.name", C(template_name), config_template_name_is_valid, "template name",
+            CKF_NULLABLE),
         STRV("template.options", C(template_options), NULL, "option", 0),
 };
 /* clang-format on */

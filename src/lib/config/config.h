@@ -126,6 +126,8 @@ typedef struct BerthConfig {
 
 /* Container names: [a-z0-9][a-z0-9-]{0,62} (a path component, a hostname label, a cgroup name). */
 bool config_name_is_valid(const char *name);
+/* Template names: [a-z0-9][a-z0-9-]{0,63}, the part after "berth-" of its executable. */
+bool config_template_name_is_valid(const char *s);
 
 /* Defaults filled in; name NULL. */
 BerthConfig *config_new(void);

@@ -43,7 +43,6 @@ bool runtime_monitor_alive(const RuntimeState *s);
 
 /* Cgroup paths, relative to each hierarchy's root. */
 char *monitor_payload_cgroup(const char *parent, const char *name);   /* parent/name */
-char *monitor_ns_cgroup(const char *parent, const char *name);        /* parent/name/ns */
 char *monitor_own_cgroup(const char *parent, const char *name);       /* parent/name.monitor */
 
 typedef struct SpawnParams SpawnParams;

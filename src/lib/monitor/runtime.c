@@ -14,11 +14,6 @@ char *monitor_payload_cgroup(const char *parent, const char *name)
         return xasprintf("%s/%s", parent, name);
 }
 
-char *monitor_ns_cgroup(const char *parent, const char *name)
-{
-        return xasprintf("%s/%s/ns", parent, name);
-}
-
 char *monitor_own_cgroup(const char *parent, const char *name)
 {
         return xasprintf("%s/%s.monitor", parent, name);

@@ -27,22 +27,7 @@ static const char *const mount_kind_table[_MOUNT_KIND_MAX] = {
         [MOUNT_KIND_FILE] = "file",
 };
 
-const char *mount_kind_to_string(MountKind k)
-{
-        if (k < 0 || k >= _MOUNT_KIND_MAX)
-                return NULL;
-        return mount_kind_table[k];
-}
-
-MountKind mount_kind_from_string(const char *s)
-{
-        if (!s)
-                return _MOUNT_KIND_INVALID;
-        for (int k = 0; k < _MOUNT_KIND_MAX; k++)
-                if (streq(mount_kind_table[k], s))
-                        return (MountKind)k;
-        return _MOUNT_KIND_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP(mount_kind, MountKind, mount_kind_table)
 
 static void mount_entry_done(MountEntry *e)
 {

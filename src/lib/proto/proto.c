@@ -25,22 +25,7 @@ static const char *const command_table[_PROTO_CMD_MAX] = {
         [PROTO_CMD_STATS] = "stats",
 };
 
-const char *proto_command_to_string(ProtoCommand c)
-{
-        if (c < 0 || c >= _PROTO_CMD_MAX)
-                return NULL;
-        return command_table[c];
-}
-
-ProtoCommand proto_command_from_string(const char *s)
-{
-        if (!s)
-                return _PROTO_CMD_INVALID;
-        for (size_t i = 0; i < ELEMENTSOF(command_table); i++)
-                if (command_table[i] && streq(command_table[i], s))
-                        return (ProtoCommand)i;
-        return _PROTO_CMD_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP(proto_command, ProtoCommand, command_table)
 
 /* Unaligned little-endian accessors: the wire is LE whatever the host is. */
 static void put_le16(uint8_t *p, uint16_t v)
