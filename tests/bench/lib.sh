@@ -65,3 +65,67 @@ stat_of() { # side metric median|max -> seconds (or empty)
                         printf "%.6f\n", x / 1e9
                 }'
 }
+
+# Samples are kept one per line in $tmp/<side>-<metric> (nanoseconds).
+sample() { # side metric t0 t1
+        echo $(($4 - $3)) >>"$tmp/$1-$2"
+}
+
+# LXC from the distribution, installed when missing (unless BENCH_NO_APT=1).
+bench_need_lxc() {
+        command -v lxc-create >/dev/null 2>&1 && return 0
+        if [ "${BENCH_NO_APT:-}" = 1 ] || ! command -v apt-get >/dev/null 2>&1; then
+                die "lxc is not installed (apt-get install lxc)"
+        fi
+        say "installing lxc"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q lxc >&2 ||
+                die "apt-get install lxc failed"
+}
+
+# Remembers which cgroups of the given parent (and LXC's) existed before the run, so the
+# cleanup removes only what the run made.
+preexisting_cgroups=()
+bench_note_cgroups() { # cgroup parent
+        local d
+        for d in /sys/fs/cgroup/*/"$1" /sys/fs/cgroup/"$1" /sys/fs/cgroup/*/lxc.pivot \
+                 /sys/fs/cgroup/lxc.pivot; do
+                [ -d "$d" ] && preexisting_cgroups+=("$d")
+        done
+        return 0
+}
+was_preexisting() { # dir
+        local pre
+        for pre in "${preexisting_cgroups[@]}"; do
+                [ "$pre" = "$1" ] && return 0
+        done
+        return 1
+}
+
+# Stops and removes every container the run made (berth_names, lxc_names, in parallel), their
+# cgroups, whatever is still mounted below $tmp, and $tmp.
+bench_destroy_all() {
+        local n m
+        for n in "${lxc_names[@]}"; do
+                {
+                        timeout 30 lxc-stop -P "$LXCPATH" -n "$n" -k >/dev/null 2>&1
+                        lxc-destroy -P "$LXCPATH" -n "$n" -f >/dev/null 2>&1
+                } &
+        done
+        for n in "${berth_names[@]}"; do
+                {
+                        timeout 60 "$BERTH_BIN" stop --kill "$n" >/dev/null 2>&1
+                        "$BERTH_BIN" destroy --force "$n" >/dev/null 2>&1
+                } &
+        done
+        wait
+        remove_cgroup_tree "$BERTH_CGROUP"
+        for m in /sys/fs/cgroup/*/lxc.pivot /sys/fs/cgroup/lxc.pivot; do
+                [ -d "$m" ] && ! was_preexisting "$m" && rmdir "$m" 2>/dev/null
+        done
+        while read -r m; do
+                umount -l "$m" 2>/dev/null
+        done < <(findmnt -rn -o TARGET | grep -F "$tmp/" | sort -r)
+        rm -rf --one-file-system -- "$tmp"
+        rm -rf --one-file-system -- "/run/lxc/lock$tmp" 2>/dev/null
+        return 0
+}
