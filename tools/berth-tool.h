@@ -41,6 +41,8 @@ int verb_config(int argc, char *argv[]);
 
 /* Prints "berth: <message>" for a failed library call; returns 1. */
 int tool_fail(const BerthError *err, int r);
+/* Prints a one-line warning on stderr when container name is privileged (not with -q). */
+void tool_warn_if_privileged(BerthContext *ctx, const char *name);
 /* Prints "berth: <fmt>" for a usage error; returns EXIT_USAGE. */
 _printf_(1, 2) int tool_usage_error(const char *fmt, ...);
 /* Reports getopt's '?' and ':' results for subcommand verb (NULL: the global options);

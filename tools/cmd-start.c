@@ -49,6 +49,8 @@ int verb_start(int argc, char *argv[])
         if (r != 0)
                 return r;
         r = berth_start(ctx, name, NULL, &err);
+        if (r >= 0)
+                tool_warn_if_privileged(ctx, name);
         if (r >= 0 && wait)
                 r = berth_wait_ready(ctx, name, timeout, &err);
         if (r < 0)

@@ -13,6 +13,20 @@ int tool_fail(const BerthError *err, int r)
         return EXIT_FAILURE;
 }
 
+void tool_warn_if_privileged(BerthContext *ctx, const char *name)
+{
+        BerthInfo info = {};
+
+        if (arg_quiet || berth_info(ctx, name, &info, NULL) < 0)
+                return;
+        if (info.privileged)
+                fprintf(stderr,
+                        "berth: warning: '%s' is privileged: its root is the host's root, and it "
+                        "is no security boundary (see SECURITY.md)\n",
+                        name);
+        berth_info_clear(&info);
+}
+
 int tool_usage_error(const char *fmt, ...)
 {
         va_list ap;
