@@ -237,28 +237,27 @@ int cgroup_devices_bpf_apply(const char *dir, BerthError **reterr)
         if (cgfd < 0)
                 return berth_error_set(reterr, errno, "open cgroup '%s'", dir);
 
-        char log[1024] = "";
         union bpf_attr load = {
                 .prog_type = BPF_PROG_TYPE_CGROUP_DEVICE,
                 .insns = (uint64_t)(uintptr_t)insns,
                 .insn_cnt = (uint32_t)n,
                 .license = (uint64_t)(uintptr_t) "LGPL-2.1-or-later",
-                .log_buf = (uint64_t)(uintptr_t)log,
-                .log_size = sizeof(log),
-                .log_level = 1,
         };
         memcpy(load.prog_name, PROG_NAME, sizeof(PROG_NAME));
         _cleanup_close_ int prog = bpf(BPF_PROG_LOAD, &load);
-        if (prog == -ENOSPC) {
-                /* Only the log was too small for a verdict the verifier already gave. */
-                load.log_level = 0;
-                load.log_buf = 0;
-                load.log_size = 0;
-                prog = bpf(BPF_PROG_LOAD, &load);
-        }
-        if (prog < 0)
+        if (prog == -EACCES || prog == -EINVAL) {
+                /* Only now the verifier's log, which costs milliseconds to write: it says why. */
+                char log[1024] = "";
+                load.log_buf = (uint64_t)(uintptr_t)log;
+                load.log_size = sizeof(log);
+                load.log_level = 1;
+                int again = bpf(BPF_PROG_LOAD, &load);
+                safe_close(again);
                 return berth_error_set(reterr, prog, "load the device program%s%.200s",
                                        log[0] ? ": " : "", log);
+        }
+        if (prog < 0)
+                return berth_error_set(reterr, prog, "load the device program");
 
         /* ALLOW_MULTI: a program a privileged payload attaches below can only narrow the list;
          * ours keeps running for the whole subtree. */
