@@ -41,6 +41,13 @@ int verb_config(int argc, char *argv[]);
 
 /* Prints "berth: <message>" for a failed library call; returns 1. */
 int tool_fail(const BerthError *err, int r);
+/* Whether container name is privileged (false when it cannot be told). Cheapest while the
+ * container is stopped: info then asks no monitor. */
+bool tool_is_privileged(BerthContext *ctx, const char *name);
+/* The one-line warning on stderr that a privileged container is no security boundary (not
+ * with -q); the _if_ form asks first. */
+void tool_warn_privileged(const char *name);
+void tool_warn_if_privileged(BerthContext *ctx, const char *name);
 /* Prints "berth: <fmt>" for a usage error; returns EXIT_USAGE. */
 _printf_(1, 2) int tool_usage_error(const char *fmt, ...);
 /* Reports getopt's '?' and ':' results for subcommand verb (NULL: the global options);

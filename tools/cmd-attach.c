@@ -12,9 +12,10 @@
 static const char attach_help[] =
         "Usage: berth attach NAME [OPTIONS...] -- CMD [ARGS...]\n"
         "\n"
-        "Run CMD inside running container NAME (all its namespaces and its cgroup) with this\n"
-        "terminal's stdin, stdout and stderr. Exits with CMD's exit status (128+N when it was\n"
-        "killed by signal N).\n"
+        "Run CMD inside running container NAME (all its namespaces and its cgroup). Where this\n"
+        "terminal is CMD's stdin, stdout or stderr, CMD gets a pty of the container, relayed\n"
+        "here; pipes and files reach it as pipes. Exits with CMD's exit status (128+N when it\n"
+        "was killed by signal N), or 1 when CMD could not be started.\n"
         "\n"
         "Options:\n"
         "  -c, --cwd DIR     working directory inside the container (default: /)\n"

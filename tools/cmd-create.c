@@ -29,12 +29,18 @@ static int apply_file(const char *path)
         int r = berth_apply(ctx, path, &res, &err);
         if (r < 0)
                 return tool_fail(err, r);
-        for (char **s = res.created; s && *s; s++)
+        for (char **s = res.created; s && *s; s++) {
                 printf("created %s\n", *s);
+                fflush(stdout);
+                tool_warn_if_privileged(ctx, *s);
+        }
         for (char **s = res.existing; s && *s; s++)
                 printf("unchanged %s (exists)\n", *s);
-        for (char **s = res.started; s && *s; s++)
+        for (char **s = res.started; s && *s; s++) {
                 printf("started %s\n", *s);
+                fflush(stdout);
+                tool_warn_if_privileged(ctx, *s);
+        }
         berth_apply_result_clear(&res);
         return EXIT_SUCCESS;
 }
@@ -103,5 +109,6 @@ int verb_create(int argc, char *argv[])
         r = berth_create(ctx, name, &opts, &err);
         if (r < 0)
                 return tool_fail(err, r);
+        tool_warn_if_privileged(ctx, name);
         return EXIT_SUCCESS;
 }

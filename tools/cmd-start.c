@@ -48,7 +48,11 @@ int verb_start(int argc, char *argv[])
         r = tool_name_and_context("start", argc, argv, &name, &ctx);
         if (r != 0)
                 return r;
+        /* Asked before the start: then no monitor is there to be asked. */
+        bool privileged = !arg_quiet && tool_is_privileged(ctx, name);
         r = berth_start(ctx, name, NULL, &err);
+        if (r >= 0 && privileged)
+                tool_warn_privileged(name);
         if (r >= 0 && wait)
                 r = berth_wait_ready(ctx, name, timeout, &err);
         if (r < 0)

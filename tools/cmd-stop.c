@@ -87,6 +87,8 @@ static int stop_or_restart(int argc, char *argv[], bool restart)
                 r = berth_stop(ctx, name, timeout_sec, kill, &err);
         if (r < 0)
                 return tool_fail(err, r);
+        if (restart)
+                tool_warn_if_privileged(ctx, name);
         return EXIT_SUCCESS;
 }
 

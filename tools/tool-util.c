@@ -13,6 +13,32 @@ int tool_fail(const BerthError *err, int r)
         return EXIT_FAILURE;
 }
 
+bool tool_is_privileged(BerthContext *ctx, const char *name)
+{
+        BerthInfo info = {};
+
+        if (berth_info(ctx, name, &info, NULL) < 0)
+                return false;
+        bool privileged = info.privileged;
+        berth_info_clear(&info);
+        return privileged;
+}
+
+void tool_warn_privileged(const char *name)
+{
+        if (!arg_quiet)
+                fprintf(stderr,
+                        "berth: warning: '%s' is privileged: its root is the host's root, and it "
+                        "is no security boundary (see SECURITY.md)\n",
+                        name);
+}
+
+void tool_warn_if_privileged(BerthContext *ctx, const char *name)
+{
+        if (!arg_quiet && tool_is_privileged(ctx, name))
+                tool_warn_privileged(name);
+}
+
 int tool_usage_error(const char *fmt, ...)
 {
         va_list ap;

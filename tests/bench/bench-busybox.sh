@@ -13,6 +13,7 @@
 #   BENCH_ONLY=berth|lxc      run one side only (default: both)
 #   BENCH_RUNS=10             start/stop samples per side
 #   BENCH_FREEZE_RUNS=30      freeze/thaw samples per side
+#   BENCH_ATTACH_RUNS=30      attach samples per side
 #   BENCH_PARALLEL=30         containers started concurrently
 #   BENCH_SETTLE=0.5          seconds a fresh container gets to boot before it is stopped
 #   BENCH_BERTH_CREATE_ARGS   extra arguments for "berth create" (word-split)
@@ -32,6 +33,7 @@ export BERTH_MONITOR BERTH_TEMPLATES_DIR
 ONLY=${BENCH_ONLY:-both}
 RUNS=${BENCH_RUNS:-10}
 FREEZE_RUNS=${BENCH_FREEZE_RUNS:-30}
+ATTACH_RUNS=${BENCH_ATTACH_RUNS:-30}
 PARALLEL=${BENCH_PARALLEL:-30}
 SETTLE=${BENCH_SETTLE:-0.5}
 read -r -a BERTH_CREATE_ARGS <<<"${BENCH_BERTH_CREATE_ARGS:-}"
@@ -48,7 +50,7 @@ case "$ONLY" in
 both | berth | lxc) ;;
 *) die "invalid BENCH_ONLY '$ONLY': expected both, berth or lxc" ;;
 esac
-for v in RUNS FREEZE_RUNS PARALLEL; do
+for v in RUNS FREEZE_RUNS ATTACH_RUNS PARALLEL; do
         case "${!v}" in
         '' | *[!0-9]*) die "invalid BENCH_$v '${!v}': expected a positive number" ;;
         esac
@@ -219,6 +221,17 @@ berth_monitor_rss() { # name -> KiB
                 END { if (fb != "") print fb }' | head -n 1
 }
 
+# `true` in the container with pipes for stdio (no terminal here, so neither side makes a pty):
+# the cost of joining the container, running a command and collecting its status.
+berth_attach_timed() { # name
+        local t0 t1
+        t0=$(now)
+        berth attach "$1" -- true </dev/null >/dev/null 2>"$tmp/err" ||
+                die "berth attach '$1' failed: $(tail -n 1 "$tmp/err")"
+        t1=$(now)
+        sample berth attach "$t0" "$t1"
+}
+
 # ---- LXC side --------------------------------------------------------------------------------
 
 lxc_create() { # name
@@ -258,6 +271,15 @@ lxc_freeze_thaw_timed() { # name
         t2=$(now)
         sample lxc freeze "$t0" "$t1"
         sample lxc thaw "$t1" "$t2"
+}
+
+lxc_attach_timed() { # name
+        local t0 t1
+        t0=$(now)
+        lxc-attach -P "$LXCPATH" -n "$1" -- true </dev/null >/dev/null 2>"$tmp/err" ||
+                die "lxc-attach '$1' failed: $(tail -n 1 "$tmp/err")"
+        t1=$(now)
+        sample lxc attach "$t0" "$t1"
 }
 
 lxc_monitor_rss() { # name -> KiB
@@ -326,6 +348,15 @@ for _ in $(seq 1 "$FREEZE_RUNS"); do
         fi
         if $do_lxc; then
                 lxc_freeze_thaw_timed "$L"
+        fi
+done
+say "attach: $ATTACH_RUNS rounds"
+for _ in $(seq 1 "$ATTACH_RUNS"); do
+        if $do_berth; then
+                berth_attach_timed "$B"
+        fi
+        if $do_lxc; then
+                lxc_attach_timed "$L"
         fi
 done
 # Measured after the freeze cycles: the monitors have done some work by now.
@@ -434,9 +465,14 @@ lt_med=$(stat_of lxc thaw median)
 bt_max=$(stat_of berth thaw max)
 lt_max=$(stat_of lxc thaw max)
 
+ba_med=$(stat_of berth attach median)
+la_med=$(stat_of lxc attach median)
+
 v_start=-
+v_attach=-
 if $do_berth && $do_lxc; then
         v_start=$(verdict "$bs_start" "$ls_start")
+        v_attach=$(verdict "$ba_med" "$la_med")
 fi
 v_stop=$(verdict "$bs_stop" 0.2)
 v_fmed=$(verdict "$bf_med" 0.010)
@@ -448,7 +484,7 @@ v_par=-
 if $do_berth; then
         if [ "$berth_par_ok" = "$PARALLEL" ]; then v_par=ok; else v_par=MISSED; fi
 fi
-for v in "$v_start" "$v_stop" "$v_fmed" "$v_fmax" "$v_tmed" "$v_tmax" "$v_rss" "$v_par"; do
+for v in "$v_start" "$v_attach" "$v_stop" "$v_fmed" "$v_fmax" "$v_tmed" "$v_tmax" "$v_rss" "$v_par"; do
         [ "$v" = MISSED ] && missed=$((missed + 1))
 done
 
@@ -466,6 +502,8 @@ row "thaw median" "$(fmt_ms "$bt_med")" "$(fmt_ms "$lt_med")" \
         "$(ratio "$bt_med" "$lt_med")" "<= 10 ms" "$v_tmed"
 row "thaw max ($FREEZE_RUNS)" "$(fmt_ms "$bt_max")" "$(fmt_ms "$lt_max")" \
         "$(ratio "$bt_max" "$lt_max")" "< 1 s" "$v_tmax"
+row "attach (median $ATTACH_RUNS)" "$(fmt_ms "$ba_med")" "$(fmt_ms "$la_med")" \
+        "$(ratio "$ba_med" "$la_med")" "<= lxc" "$v_attach"
 row "$PARALLEL concurrent: running" "${berth_par_ok:--}/$PARALLEL" "${lxc_par_ok:--}/$PARALLEL" \
         - "all running" "$v_par"
 row "$PARALLEL concurrent: time" "$(fmt_ms "$berth_par")" "$(fmt_ms "$lxc_par")" \

@@ -22,8 +22,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
         for (size_t i = 0; i < plan.n_rules; i++)
                 if (!plan.rules[i].syscall || plan.rules[i].errno_value < 0 ||
-                    plan.rules[i].errno_value > 4095)
+                    plan.rules[i].errno_value > 4095 || plan.rules[i].n_args > SECCOMP_ARGS_MAX)
                         abort();
+        for (size_t i = 0; i < plan.n_rules; i++)
+                for (size_t j = 0; j < plan.rules[i].n_args; j++)
+                        if (plan.rules[i].args[j].index > 5 ||
+                            plan.rules[i].args[j].cmp >= _SECCOMP_CMP_MAX)
+                                abort();
         seccomp_plan_done(&plan);
         berth_error_free(e);
         return 0;

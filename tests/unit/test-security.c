@@ -4,15 +4,20 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/keyctl.h>
+#include <linux/userfaultfd.h>
+#include <pty.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/capability.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "fileio.h"
@@ -406,6 +411,39 @@ static void test_seccomp_parse_valid(void)
         is_int(p.n_rules, 2, "both rules around the commented NUL");
         seccomp_plan_done(&p);
 
+        /* Conditions on arguments. */
+        static const char cond[] = "ioctl arg1&0xffffffff==0x5412\n"
+                                   "ioctl errno EPERM arg1&0xFFFFFFFF==21532 arg0!=3\n"
+                                   "personality kill arg0==0xffffffffffffffff\n"
+                                   "socket errno EACCES arg0==16 arg2==0\n";
+        is_int(seccomp_profile_parse(cond, strlen(cond), "c", &p, &e), 0, "conditions parse");
+        is_int(p.n_rules, 4, "4 conditional rules");
+        if (p.n_rules == 4) {
+                const SeccompRule *r = p.rules;
+                ok(r[0].n_args == 1 && r[0].args[0].index == 1 &&
+                           r[0].args[0].cmp == SECCOMP_CMP_MASKED_EQ &&
+                           r[0].args[0].mask == 0xffffffffU && r[0].args[0].value == 0x5412 &&
+                           r[0].errno_value == EPERM,
+                   "arg1&0xffffffff==0x5412");
+                ok(r[1].n_args == 2 && r[1].args[0].value == 21532 &&
+                           r[1].args[1].index == 0 && r[1].args[1].cmp == SECCOMP_CMP_NE &&
+                           r[1].args[1].value == 3,
+                   "decimal value and a second condition");
+                ok(r[2].errno_value == 0 && r[2].n_args == 1 &&
+                           r[2].args[0].cmp == SECCOMP_CMP_EQ &&
+                           r[2].args[0].value == UINT64_MAX,
+                   "kill with a 64-bit value");
+                ok(r[3].errno_value == EACCES && r[3].n_args == 2 && r[3].args[1].index == 2,
+                   "errno with two conditions");
+        }
+        seccomp_plan_done(&p);
+
+        /* The built-in default is a profile like any other. */
+        is_int(seccomp_profile_parse(seccomp_default_profile, strlen(seccomp_default_profile),
+                                     "default", &p, &e),
+               0, "the default profile parses (%s)", e ? e->message : "");
+        seccomp_plan_done(&p);
+
         /* A syscall only some other architecture has is accepted. */
         is_int(seccomp_profile_parse("vm86old\n", 8, "t", &p, &e), 0, "i386-only syscall accepted");
         seccomp_plan_done(&p);
@@ -447,11 +485,43 @@ static void test_seccomp_parse_invalid(void)
                  "characters"},
                 {"keyctl\nbpf\n# c\nkeyctl errno EACCES\n", -EINVAL,
                  "p:4: duplicate syscall 'keyctl' (first on line 1)"},
+                {"ioctl arg1==1\nioctl arg1==1\n", -EINVAL,
+                 "p:2: duplicate syscall 'ioctl' (first on line 1)"},
+                {"ioctl arg1==1\nioctl\n", -EINVAL,
+                 "p:2: duplicate syscall 'ioctl' (first on line 1)"},
+                {"ioctl\nioctl arg1==2\n", -EINVAL,
+                 "p:2: duplicate syscall 'ioctl' (first on line 1)"},
+                {"ioctl arg1==1\nioctl kill arg1==2\n", -EINVAL,
+                 "p:2: another action for 'ioctl' than on line 1"},
+                {"ioctl arg1==1 arg1==2\n", -EINVAL, "p:1: two conditions on arg1"},
+                {"ioctl arg6==1\n", -EINVAL,
+                 "p:1: invalid condition 'arg6==1' (expected argN==V, argN!=V or argN&M==V, N "
+                 "0..5)"},
+                {"ioctl arg1=1\n", -EINVAL,
+                 "p:1: invalid condition 'arg1=1' (expected argN==V, argN!=V or argN&M==V, N "
+                 "0..5)"},
+                {"ioctl arg1==0x\n", -EINVAL,
+                 "p:1: invalid condition 'arg1==0x' (expected argN==V, argN!=V or argN&M==V, N "
+                 "0..5)"},
+                {"ioctl arg1==18446744073709551616\n", -EINVAL,
+                 "p:1: invalid condition 'arg1==18446744073709551616' (expected argN==V, "
+                 "argN!=V or argN&M==V, N 0..5)"},
+                {"ioctl arg1&==1\n", -EINVAL,
+                 "p:1: invalid condition 'arg1&==1' (expected argN==V, argN!=V or argN&M==V, N "
+                 "0..5)"},
+                {"ioctl arg1&0xff==0x5412\n", -EINVAL,
+                 "p:1: condition 'arg1&0xff==0x5412' can never hold: the value has bits the "
+                 "mask clears"},
+                {"ioctl errno EPERM arg1==1 junk\n", -EINVAL, "p:1: unexpected 'junk'"},
+                {"ioctl errno EPERM arg0==1 arg1==1 arg2==1 arg3==1 arg4==1 arg5==1 x\n",
+                 -EINVAL, "p:1: unexpected 'x'"},
+                {"ioctl arg0==1 arg1==1 arg2==1 arg3==1 arg4==1 arg5==1 arg0==2\n", -EINVAL,
+                 "p:1: two conditions on arg0"},
                 {"keyctl\x1b[31m\n", -EINVAL, "p:1: invalid character 0x1b"},
                 {"key\0ctl\n", -EINVAL, "p:1: invalid character 0x00"},
                 {"keyctl errno EP\x7fRM\n", -EINVAL, "p:1: invalid character 0x7f"},
         };
-        static const size_t lens[] = {[19] = 8}; /* the case with an embedded NUL */
+        static const size_t lens[] = {[33] = 8}; /* the case with an embedded NUL */
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 SeccompPlan p = {.n_rules = 77};
@@ -510,13 +580,28 @@ static void test_seccomp_plan_build(const char *tmpdir)
 
         is_int(seccomp_plan_build(NULL, &p, &e), 0, "seccomp plan without config");
         ok(p.enabled, "default plan enabled");
-        is_int(p.n_rules, 26, "default plan has 26 rules");
+        is_int(p.n_rules, 31, "default plan has 31 rules");
         ok(plan_has(&p, "keyctl", EPERM), "default plan denies keyctl with EPERM");
         ok(plan_has(&p, "kexec_load", EPERM), "default plan denies kexec_load");
         ok(plan_has(&p, "open_by_handle_at", EPERM), "default plan denies open_by_handle_at");
         ok(plan_has(&p, "vm86old", EPERM), "default plan denies vm86old");
         ok(!plan_has(&p, "personality", EPERM), "personality is allowed");
-        ok(!plan_has(&p, "userfaultfd", EPERM), "userfaultfd is allowed");
+        ok(plan_has(&p, "userfaultfd", EPERM), "default plan denies userfaultfd");
+        ok(plan_has(&p, "clock_settime64", EPERM), "and the i386 entry's clock_settime64");
+        size_t n_ioctl = 0;
+        for (size_t i = 0; i < p.n_rules; i++) {
+                const SeccompRule *r = &p.rules[i];
+                if (!streq(r->syscall, "ioctl"))
+                        continue;
+                n_ioctl++;
+                /* The kernel reads the request as 32 bits: only those may be compared. */
+                ok(r->n_args == 1 && r->args[0].index == 1 &&
+                           r->args[0].cmp == SECCOMP_CMP_MASKED_EQ &&
+                           r->args[0].mask == 0xffffffffU &&
+                           (r->args[0].value == TIOCSTI || r->args[0].value == TIOCLINUX),
+                   "default ioctl rule %zu: the low 32 bits of arg1 are TIOCSTI or TIOCLINUX", i);
+        }
+        is_int(n_ioctl, 2, "two ioctl rules (TIOCSTI, TIOCLINUX)");
         bool all_eperm = true;
         for (size_t i = 0; i < p.n_rules; i++)
                 all_eperm = all_eperm && p.rules[i].errno_value == EPERM;
@@ -525,7 +610,7 @@ static void test_seccomp_plan_build(const char *tmpdir)
 
         c.seccomp = "default";
         is_int(seccomp_plan_build(&c, &p, &e), 0, "seccomp 'default'");
-        ok(p.enabled && p.n_rules == 26, "'default' is the built-in list");
+        ok(p.enabled && p.n_rules == 31, "'default' is the built-in list");
         seccomp_plan_done(&p);
 
         c.seccomp = "unconfined";
@@ -647,6 +732,127 @@ static void child_seccomp_default(const void *arg, ChildResult *res)
         }
 }
 
+/* x32 numbers are x86_64's with this bit set. */
+#define X32_SYSCALL_BIT 0x40000000L
+
+/* Terminal injection, userfaultfd and the other entry points, with the default profile (arg
+ * non-NULL) or without a filter (the baseline that shows what the kernel would do). Results
+ * are errno values (0: it worked); the i386 ones are the raw -errno. */
+static void child_seccomp_tty(const void *arg, ChildResult *res)
+{
+        _cleanup_(berth_error_freep) BerthError *e = NULL;
+        _cleanup_(seccomp_plan_done) SeccompPlan p = {};
+        int master, slave;
+
+        res->r = 0;
+        if (openpty(&master, &slave, NULL, NULL, NULL) < 0) {
+                res->r = -errno;
+                return;
+        }
+        /* Raw, so FIONREAD counts what was pushed without waiting for a newline. */
+        struct termios t;
+        if (tcgetattr(slave, &t) == 0) {
+                cfmakeraw(&t);
+                (void)tcsetattr(slave, TCSANOW, &t);
+        }
+        /* Our controlling terminal: TIOCSTI needs no privilege then. */
+        (void)setsid();
+        (void)ioctl(slave, TIOCSCTTY, 0);
+        if (arg) {
+                res->r = seccomp_plan_build(NULL, &p, &e);
+                if (res->r >= 0)
+                        res->r = seccomp_plan_apply(&p, &e);
+                set_msg(res, e);
+                if (res->r < 0)
+                        return;
+        }
+        char c = 'x', sub = 12 /* TIOCL_GETSHIFTSTATE */;
+        struct winsize ws;
+        res->v[0] = ioctl(slave, TIOCSTI, &c) < 0 ? errno : 0;
+        /* What the kernel truncates to TIOCSTI. */
+        res->v[1] = syscall(SYS_ioctl, slave, 0x100005412UL, &c) < 0 ? errno : 0;
+        res->v[2] = ioctl(slave, TIOCLINUX, &sub) < 0 ? errno : 0;
+        res->v[3] = ioctl(slave, TIOCGWINSZ, &ws) < 0 ? errno : 0;
+        /* The i386 entry takes 32-bit pointers. */
+        char *low = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT,
+                         -1, 0);
+        if (low != MAP_FAILED) {
+                low[0] = 'y';
+                low[1] = 12;
+                res->v[4] = i386_syscall(54 /* ioctl */, slave, TIOCSTI, (long)low);
+                res->v[5] = i386_syscall(54, slave, TIOCLINUX, (long)(low + 1));
+        } else
+                res->v[4] = res->v[5] = -ENOMEM;
+        long fd = syscall(SYS_userfaultfd, O_CLOEXEC | UFFD_USER_MODE_ONLY);
+        res->v[6] = fd < 0 ? errno : 0;
+        if (fd >= 0)
+                close((int)fd);
+        fd = i386_syscall(374 /* userfaultfd */, O_CLOEXEC | UFFD_USER_MODE_ONLY, 0, 0);
+        res->v[7] = fd < 0 ? fd : 0;
+        if (fd >= 0)
+                close((int)fd);
+        res->v[8] = syscall(X32_SYSCALL_BIT | SYS_keyctl, KEYCTL_GET_KEYRING_ID,
+                            KEY_SPEC_SESSION_KEYRING, 0) < 0
+                            ? errno
+                            : 0;
+        int queued = 0;
+        (void)ioctl(slave, FIONREAD, &queued);
+        res->v[9] = queued;
+}
+
+static void test_seccomp_tty(bool i386)
+{
+        ChildResult base, res;
+
+        int status = run_child(child_seccomp_tty, NULL, &base);
+        if (status != 0 || base.r < 0) {
+                for (int i = 0; i < 12; i++)
+                        skip("no pty for the terminal checks");
+                return;
+        }
+        status = run_child(child_seccomp_tty, "", &res);
+        is_int(status, 0, "tty seccomp child exited cleanly");
+        is_int(res.r, 0, "default profile applied (%s)", res.msg);
+
+        /* Without a filter TIOCSTI works on one's own terminal (unless the kernel's
+         * dev.tty.legacy_tiocsti is 0), and 0x100005412 is TIOCSTI to the kernel. */
+        if (base.v[0] == 0 && base.v[1] == 0) {
+                ok(base.v[9] >= 2, "baseline: both TIOCSTI calls queued input (%ld bytes)",
+                   base.v[9]);
+                is_int(res.v[0], EPERM, "TIOCSTI fails with EPERM under the default profile");
+                is_int(res.v[1], EPERM, "0x100005412 (TIOCSTI in the low 32 bits) fails too");
+                is_int(res.v[9], 0, "nothing was queued under the filter");
+        } else {
+                skip("TIOCSTI refused without a filter (dev.tty.legacy_tiocsti=0?)");
+                skip("TIOCSTI refused without a filter");
+                skip("TIOCSTI refused without a filter");
+                skip("TIOCSTI refused without a filter");
+        }
+        /* A pty is no virtual console: unfiltered TIOCLINUX is EINVAL, so EPERM is the filter. */
+        ok(base.v[2] != EPERM && res.v[2] == EPERM,
+           "TIOCLINUX fails with EPERM under the default profile (unfiltered: %ld)", base.v[2]);
+        ok(base.v[3] == 0 && res.v[3] == 0, "other tty ioctls (TIOCGWINSZ) still work");
+        if (i386 && base.v[4] == 0) {
+                is_int(res.v[4], -EPERM, "i386 ioctl(TIOCSTI) fails with EPERM");
+                is_int(res.v[5], -EPERM, "i386 ioctl(TIOCLINUX) fails with EPERM");
+        } else {
+                skip("no i386 entry, or TIOCSTI refused without a filter");
+                skip("no i386 entry");
+        }
+        if (base.v[6] == 0)
+                is_int(res.v[6], EPERM, "userfaultfd fails with EPERM under the default profile");
+        else
+                skip("userfaultfd refused without a filter already");
+        if (i386 && base.v[7] == 0)
+                is_int(res.v[7], -EPERM, "i386 userfaultfd fails with EPERM");
+        else
+                skip("no i386 entry, or userfaultfd refused without a filter");
+        /* The filter covers x32 numbers whether or not the kernel has that ABI (without it,
+         * the unfiltered call is ENOSYS). */
+        is_int(res.v[8], EPERM, "x32 keyctl fails with EPERM (unfiltered: %s)",
+               base.v[8] ? strerror((int)base.v[8]) : "works");
+}
+
 static void child_seccomp_kill(const void *arg, ChildResult *res)
 {
         _cleanup_(berth_error_freep) BerthError *e = NULL;
@@ -766,6 +972,8 @@ static void test_seccomp_apply(void)
                 is_int(res.v[4], -EPERM, "i386 vm86 (a call x86_64 lacks) fails with EPERM");
         else
                 skip("the i386 syscall entry is not usable here");
+
+        test_seccomp_tty(i386);
 
         status = run_child(child_seccomp_kill, NULL, &res);
         ok(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS,

@@ -220,6 +220,16 @@ copy_with_libs "$(command -v dash)" /usr/bin/dash || die "copy dash and its libr
 copy_with_libs "$monitor" /usr/local/libexec/berth/berth-monitor ||
         die "copy '$monitor' failed"
 cp -r "$templates" "$b/usr/local/share/berth/templates" || die "copy '$templates' failed"
+# The escape battery's static probe and the probes SECURITY.md says privileged mode lets
+# through (guest-tests.sh runs the battery); without a built probe the guest skips it.
+probe=$BERTH_BUILDDIR/tests/security/berth-probe
+if [ -x "$probe" ]; then
+        cp "$probe" "$b/usr/local/libexec/berth/berth-probe" || die "copy '$probe' failed"
+        sed -n '/<!-- privileged-escapes: begin -->/,/<!-- privileged-escapes: end -->/p' \
+                "$BERTH_SRCDIR/SECURITY.md" | sed -n 's/^- `\([a-z0-9_-]*\)`.*/\1/p' \
+                >"$b/usr/local/share/berth/privileged-escapes" ||
+                die "read the privileged list of '$BERTH_SRCDIR/SECURITY.md' failed"
+fi
 cp "$vmdir/guest-init.sh" "$b/init"
 cp "$vmdir/guest-tests.sh" "$b/guest-tests.sh"
 chmod 755 "$b/init" "$b/guest-tests.sh"

@@ -657,6 +657,80 @@ debian_tests() {
         check "debian: destroy $n" berth_t 120 destroy "$n"
         check "debian: its store directory is gone" test ! -e "$BERTH_STORE/$n"
 }
+# ---- the escape battery ----------------------------------------------------------------------
+
+# tests/security/berth-probe inside a default and a privileged container, as on the host
+# (tests/security/escape.sh, which also has the tmux and setuid checks): every probe blocked in
+# the default mode, exactly SECURITY.md's list escaping in the privileged one. On cgroup v2 the
+# device allow-list is the BPF program: mknod-host-dev is its check.
+PROBE=/usr/local/libexec/berth/berth-probe
+PRIV_LIST=/usr/local/share/berth/privileged-escapes
+security_tests() {
+        if [ ! -x "$PROBE" ] || [ ! -f "$PRIV_LIST" ]; then
+                skip "security: the escape battery" "no probe or privileged list in the guest image"
+                return
+        fi
+        mkdir -p "$T/ro" "$T/shared"
+        chmod 1777 "$T/shared"
+        for kind in default privileged; do
+                {
+                        [ $kind = privileged ] && echo "privileged: true"
+                        echo "mounts:"
+                        echo "  - {source: $T/ro, target: /ro, options: [bind, ro, create=dir]}"
+                        echo "  - {source: $T/shared, target: /shared, options: [bind, create=dir]}"
+                } >"$T/sec-$kind.yaml"
+        done
+        for c in sec-default sec-default2 sec-privileged; do
+                kind=${c#sec-}
+                kind=${kind%2}
+                require "security: create $c" berth create "$c" -t busybox \
+                        --config "$T/sec-$kind.yaml" || return
+                require "security: the probe is copied into $c" \
+                        cp "$PROBE" "$BERTH_STORE/$c/rootfs/berth-probe" || return
+                require "security: start $c" berth start "$c" || return
+        done
+        check "security: sec-default writes a 0600 file on the shared volume" \
+                berth attach sec-default -- sh -c 'echo s >/shared/secret && chmod 600 /shared/secret'
+        for kind in default privileged; do
+                c=sec-$kind
+                other=sec-default2
+                [ $kind = privileged ] && other=sec-privileged
+                {
+                        berth attach "$c" -- /berth-probe all </dev/null
+                        berth attach "$other" -- /berth-probe read-file /shared/secret </dev/null
+                        if berth attach "$c" -- sh -c 'cp /berth-probe /suid && chmod 4755 /suid' \
+                                </dev/null; then
+                                got=$("$PROBE" as-user 65534 "$BERTH_STORE/$c/rootfs/suid" euid 2>&1)
+                                if [ "$got" = "euid=0" ]; then
+                                        echo "setuid-store ESCAPED uid 65534 ran it as euid 0"
+                                else
+                                        echo "setuid-store blocked uid 65534: $got"
+                                fi
+                        fi
+                } >"$T/probe-$kind.out" 2>&1
+                lines=$(grep -cE '^[a-z0-9_-]+ (blocked|ESCAPED)' "$T/probe-$kind.out")
+                check_le "security: $kind: the probe ran ($lines lines)" 40 "$lines" ||
+                        diag_file "$T/probe-$kind.out"
+                grep -E '^[a-z0-9_-]+ (blocked|ESCAPED)' "$T/probe-$kind.out" >"$T/probe-$kind.lines"
+                while read -r pname verdict detail; do
+                        want=blocked
+                        [ $kind = privileged ] && grep -qx "$pname" "$PRIV_LIST" && want=ESCAPED
+                        if [ "$verdict" = "$want" ]; then
+                                pass "security: $kind: $pname $want"
+                        else
+                                fail "security: $kind: $pname $want"
+                                diag "  $pname: $verdict $detail"
+                        fi
+                done <"$T/probe-$kind.lines"
+        done
+        for c in sec-default sec-default2 sec-privileged; do
+                berth stop "$c" --kill >/dev/null 2>&1
+                check "security: destroy $c" berth destroy "$c" --force
+        done
+}
+section "escape battery"
+security_tests
+
 section "debian systemd container"
 debian_tests
 

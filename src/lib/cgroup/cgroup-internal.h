@@ -34,6 +34,7 @@ typedef struct CgroupOps {
         int (*create)(Cgroup *cg, BerthError **reterr);
         int (*apply_limits)(Cgroup *cg, const BerthLimits *limits, BerthError **reterr);
         int (*attach)(Cgroup *cg, pid_t pid, BerthError **reterr);
+        int (*apply_devices)(Cgroup *cg, BerthError **reterr);
         int (*freeze)(Cgroup *cg, uint64_t deadline, BerthError **reterr);
         int (*thaw)(Cgroup *cg, BerthError **reterr);
         int (*is_frozen)(Cgroup *cg, bool *ret);
@@ -124,3 +125,33 @@ int cgroup_parse_keyed(const char *text, const char *key, uint64_t *ret);
 int cgroup_kill_generic(Cgroup *cg, char *const *dirs, uint64_t deadline, BerthError **reterr);
 
 int cgroup_layout_copy(const CgroupLayout *l, CgroupLayout **ret);
+
+/* ---- device access (cgroup-devices.c) ---- */
+
+#define CGROUP_DEVICE_READ 0x1U
+#define CGROUP_DEVICE_WRITE 0x2U
+#define CGROUP_DEVICE_MKNOD 0x4U
+#define CGROUP_DEVICE_RWM (CGROUP_DEVICE_READ | CGROUP_DEVICE_WRITE | CGROUP_DEVICE_MKNOD)
+#define CGROUP_DEVICE_ANY (-1) /* any major or minor: "*" */
+
+typedef struct CgroupDeviceRule {
+        char type; /* 'c', 'b' or 'a' (both) */
+        int major, minor;
+        unsigned access; /* CGROUP_DEVICE_* */
+} CgroupDeviceRule;
+
+/* The allow list every container gets (pure data). */
+const CgroupDeviceRule *cgroup_device_rules(size_t *ret_n);
+/* "c 1:3 rwm", as the v1 devices.allow file takes it. */
+int cgroup_device_rule_format(const CgroupDeviceRule *rule, char *buf, size_t size);
+struct bpf_insn;
+/* Pure: the BPF_PROG_TYPE_CGROUP_DEVICE program that allows exactly what the rules allow and
+ * denies everything else. -ENOBUFS when max instructions do not suffice. */
+int cgroup_device_program(const CgroupDeviceRule *rules, size_t n_rules, struct bpf_insn *insns,
+                          size_t max, size_t *ret_n);
+/* v1: writes the list to dir's devices.deny / devices.allow. */
+int cgroup_devices_v1_apply(const char *dir, BerthError **reterr);
+/* The ids of the device programs attached to the cgroup directly (at most max); -errno. */
+int cgroup_devices_bpf_query(int cgroup_fd, uint32_t *ids, size_t max);
+/* v2: loads the program and attaches it to the cgroup dir (replacing one attached before). */
+int cgroup_devices_bpf_apply(const char *dir, BerthError **reterr);

@@ -176,6 +176,19 @@ static int v1_attach(Cgroup *cg, pid_t pid, BerthError **reterr)
         return 0;
 }
 
+/* The devices controller where the host has it; a hybrid host without it still runs the BPF
+ * program of the unified hierarchy's cgroup for every device access. */
+static int v1_apply_devices(Cgroup *cg, BerthError **reterr)
+{
+        const char *dir = cgroup_path_for(cg, "devices");
+        if (dir)
+                return cgroup_devices_v1_apply(dir, reterr);
+        if (cg->unified_path)
+                return cgroup_devices_bpf_apply(cg->unified_path, reterr);
+        return berth_error_setf(reterr, EOPNOTSUPP,
+                                "no devices hierarchy and no cgroup2 mount on this host");
+}
+
 static const char *freezer_dir(Cgroup *cg, BerthError **reterr)
 {
         const char *dir = cgroup_path_for(cg, "freezer");
@@ -350,6 +363,7 @@ const CgroupOps cgroup_v1_ops = {
         .create = v1_create,
         .apply_limits = v1_apply_limits,
         .attach = v1_attach,
+        .apply_devices = v1_apply_devices,
         .freeze = v1_freeze,
         .thaw = v1_thaw,
         .is_frozen = v1_is_frozen,

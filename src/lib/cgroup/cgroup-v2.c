@@ -168,6 +168,12 @@ static int v2_attach(Cgroup *cg, pid_t pid, BerthError **reterr)
         return cgroup_write_attr(cg->unified_path, "cgroup.procs", buf, reterr);
 }
 
+/* v2 has no devices controller file: a BPF program attached to the cgroup decides. */
+static int v2_apply_devices(Cgroup *cg, BerthError **reterr)
+{
+        return cgroup_devices_bpf_apply(cg->unified_path, reterr);
+}
+
 /* Waits until key in cgroup.events has the value want. The kernel flags a change with POLLPRI;
  * the read after each wake-up re-arms it. */
 static int wait_events(const char *dir, const char *key, uint64_t want, uint64_t deadline,
@@ -334,6 +340,7 @@ const CgroupOps cgroup_v2_ops = {
         .create = v2_create,
         .apply_limits = v2_apply_limits,
         .attach = v2_attach,
+        .apply_devices = v2_apply_devices,
         .freeze = v2_freeze,
         .thaw = v2_thaw,
         .is_frozen = v2_is_frozen,

@@ -341,6 +341,17 @@ int cgroup_attach(Cgroup *cg, pid_t pid, BerthError **reterr)
         return 0;
 }
 
+int cgroup_apply_devices(Cgroup *cg, BerthError **reterr)
+{
+        if (!cg)
+                return berth_error_setf(reterr, EINVAL, "restrict devices: no cgroup given");
+        int r = cg->ops->apply_devices(cg, reterr);
+        if (r < 0)
+                return berth_error_prefix(reterr, r, "restrict devices of cgroup '%s'",
+                                          cg->relpath);
+        return 0;
+}
+
 int cgroup_freeze(Cgroup *cg, uint64_t timeout_usec, BerthError **reterr)
 {
         if (!cg)

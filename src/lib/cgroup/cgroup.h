@@ -54,6 +54,13 @@ int cgroup_create(Cgroup *cg, BerthError **reterr);
 /* A limit that cannot be applied on this host fails and names the key ("limits.swap"). */
 int cgroup_apply_limits(Cgroup *cg, const BerthLimits *limits, BerthError **reterr);
 int cgroup_attach(Cgroup *cg, pid_t pid, BerthError **reterr);
+/* Restricts the device nodes the subtree may create and open to the container's standard ones
+ * (cgroup_device_rules() in cgroup-devices.c): on v1 the devices controller's list (deny all,
+ * then allow each), on v2 a BPF device program attached to the cgroup. Call it on the payload
+ * cgroup once it is created, before any process of the container runs in it; calling it again
+ * changes nothing. -EOPNOTSUPP when the host can do neither (no devices hierarchy, no cgroup2),
+ * so a container never runs without the list. */
+int cgroup_apply_devices(Cgroup *cg, BerthError **reterr);
 /* timeout_usec below: 0 picks a default of 10 s, UINT64_MAX waits without limit. */
 /* Freezes the whole subtree and returns once it is frozen (v2: cgroup.events; v1: freezer.state
  * polled with a short back-off starting at 100 us). -ETIMEDOUT after timeout_usec. */

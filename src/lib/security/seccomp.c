@@ -17,46 +17,57 @@
 #define SECCOMP_SYSCALL_NAME_MAX 64
 #define SECCOMP_ERRNO_MAX 4095 /* MAX_ERRNO: the kernel reads larger values as pointers */
 
-/* The default deny list. Every call fails with EPERM, which software handles as "not allowed
- * here" rather than ENOSYS's "try the old interface". Names this architecture lacks are
- * skipped when the filter is built. */
-static const char *const seccomp_default_deny[] = {
-        /* Replace or extend the host kernel. */
-        "kexec_load",
-        "kexec_file_load",
-        "init_module",
-        "finit_module",
-        "delete_module",
-        /* File handles bypass the mount namespace: a handle names any inode on the fs. */
-        "open_by_handle_at",
-        /* Raw port I/O and the vm86 mode reach the host hardware. */
-        "iopl",
-        "ioperm",
-        "vm86",
-        "vm86old",
-        /* Host-wide state: swap, process accounting, the dcookie and nfsd interfaces, a.out
-         * libraries. */
-        "swapon",
-        "swapoff",
-        "acct",
-        "lookup_dcookie",
-        "nfsservctl",
-        "uselib",
-        /* The kernel keyring is not namespaced: a container would see and fill the host's. */
-        "add_key",
-        "keyctl",
-        "request_key",
-        /* eBPF programs and perf events observe the whole host. */
-        "bpf",
-        "perf_event_open",
-        /* The wall clock is host-wide (CAP_SYS_TIME is dropped too; belt and braces). */
-        "clock_settime",
-        "clock_adjtime",
-        "settimeofday",
-        "adjtimex",
-        /* The kernel log is the host's. */
-        "syslog",
-};
+/* The default profile. Every call fails with EPERM, which software handles as "not allowed
+ * here" rather than ENOSYS's "try the old interface". Names this architecture lacks are skipped
+ * when the filter is built; on x86_64 the filter covers the i386 and x32 entry points too. */
+const char seccomp_default_profile[] =
+        "# Replace or extend the host kernel.\n"
+        "kexec_load\n"
+        "kexec_file_load\n"
+        "init_module\n"
+        "finit_module\n"
+        "delete_module\n"
+        "# File handles bypass the mount namespace: a handle names any inode on the fs.\n"
+        "open_by_handle_at\n"
+        "# Raw port I/O and the vm86 mode reach the host hardware.\n"
+        "iopl\n"
+        "ioperm\n"
+        "vm86\n"
+        "vm86old\n"
+        "# Host-wide state: swap, process accounting, the dcookie and nfsd interfaces, a.out\n"
+        "# libraries.\n"
+        "swapon\n"
+        "swapoff\n"
+        "acct\n"
+        "lookup_dcookie\n"
+        "nfsservctl\n"
+        "uselib\n"
+        "# The kernel keyring is not namespaced: a container would see and fill the host's.\n"
+        "add_key\n"
+        "keyctl\n"
+        "request_key\n"
+        "# eBPF programs and perf events observe the whole host.\n"
+        "bpf\n"
+        "perf_event_open\n"
+        "# userfaultfd stalls the kernel on a page fault at a moment of the caller's choosing,\n"
+        "# the usual lever of kernel race exploits.\n"
+        "userfaultfd\n"
+        "# The wall clock is host-wide (CAP_SYS_TIME is dropped too; belt and braces). The\n"
+        "# *64 calls are the i386 entry's 64-bit time versions.\n"
+        "clock_settime\n"
+        "clock_settime64\n"
+        "clock_adjtime\n"
+        "clock_adjtime64\n"
+        "settimeofday\n"
+        "adjtimex\n"
+        "# The kernel log is the host's.\n"
+        "syslog\n"
+        "# Typing into a terminal (TIOCSTI 0x5412) and the console's TIOCLINUX (0x541c): with a\n"
+        "# terminal of someone outside, pushed input runs as them. The kernel takes ioctl's\n"
+        "# request as an unsigned int, so only its low 32 bits are compared: 0x100005412 is\n"
+        "# TIOCSTI to the kernel, and must be to the filter.\n"
+        "ioctl arg1&0xffffffff==0x5412\n"
+        "ioctl arg1&0xffffffff==0x541c\n";
 
 static const char *profile_label(const char *filename)
 {
@@ -73,13 +84,11 @@ void seccomp_plan_done(SeccompPlan *p)
         *p = (SeccompPlan){};
 }
 
-static void plan_add(SeccompPlan *p, const char *syscall, size_t len, int errno_value)
+static void plan_add(SeccompPlan *p, const SeccompRule *rule)
 {
         p->rules = xreallocarray(p->rules, p->n_rules + 1, sizeof(SeccompRule));
-        p->rules[p->n_rules++] = (SeccompRule){
-                .syscall = xstrndup(syscall, len),
-                .errno_value = errno_value,
-        };
+        p->rules[p->n_rules] = *rule;
+        p->rules[p->n_rules++].syscall = xstrdup(rule->syscall);
 }
 
 /* A name libseccomp knows on at least one architecture a profile might be shared across. This
@@ -124,7 +133,144 @@ typedef struct Token {
         size_t len;
 } Token;
 
-#define LINE_MAX_TOKENS 4
+/* The name, an action of up to two words, one condition per argument, and one more to say
+ * "unexpected". */
+#define LINE_MAX_TOKENS (3 + SECCOMP_ARGS_MAX + 1)
+
+static bool token_is(const Token *t, const char *word)
+{
+        return t->len == strlen(word) && memcmp(t->s, word, t->len) == 0;
+}
+
+/* "arg" and a digit: meant as a condition, whatever follows. */
+static bool token_is_condition(const Token *t)
+{
+        return t->len >= 4 && memcmp(t->s, "arg", 3) == 0 && t->s[3] >= '0' && t->s[3] <= '9';
+}
+
+/* A decimal or 0x hex number of at most 64 bits, all of [s, s+len). */
+static int number_parse(const char *s, size_t len, uint64_t *ret)
+{
+        char buf[24];
+        uint64_t v = 0;
+        unsigned base = 10;
+
+        if (len == 0 || len >= sizeof(buf))
+                return -EINVAL;
+        memcpy(buf, s, len);
+        buf[len] = 0;
+        const char *d = buf;
+        if (len > 2 && d[0] == '0' && (d[1] == 'x' || d[1] == 'X')) {
+                base = 16;
+                d += 2;
+        }
+        for (; *d; d++) {
+                unsigned digit;
+                if (*d >= '0' && *d <= '9')
+                        digit = (unsigned)(*d - '0');
+                else if (base == 16 && *d >= 'a' && *d <= 'f')
+                        digit = (unsigned)(*d - 'a' + 10);
+                else if (base == 16 && *d >= 'A' && *d <= 'F')
+                        digit = (unsigned)(*d - 'A' + 10);
+                else
+                        return -EINVAL;
+                if (v > (UINT64_MAX - digit) / base)
+                        return -ERANGE;
+                v = v * base + digit;
+        }
+        *ret = v;
+        return 0;
+}
+
+/* "argN==V", "argN!=V" or "argN&M==V". */
+static int condition_parse(const Token *t, SeccompArg *ret)
+{
+        const char *s = t->s, *end = t->s + t->len;
+
+        if (t->len < 7 || memcmp(s, "arg", 3) != 0 || s[3] < '0' || s[3] > '5')
+                return -EINVAL;
+        SeccompArg a = {.index = (unsigned)(s[3] - '0')};
+        s += 4;
+
+        if (*s == '&') {
+                const char *op = NULL;
+                for (const char *q = s + 1; q + 1 < end; q++)
+                        if (q[0] == '=' && q[1] == '=') {
+                                op = q;
+                                break;
+                        }
+                if (!op || number_parse(s + 1, (size_t)(op - s - 1), &a.mask) < 0)
+                        return -EINVAL;
+                a.cmp = SECCOMP_CMP_MASKED_EQ;
+                s = op + 2;
+        } else if (end - s > 2 && (s[0] == '=' || s[0] == '!') && s[1] == '=') {
+                a.cmp = s[0] == '=' ? SECCOMP_CMP_EQ : SECCOMP_CMP_NE;
+                s += 2;
+        } else
+                return -EINVAL;
+
+        if (number_parse(s, (size_t)(end - s), &a.value) < 0)
+                return -EINVAL;
+        /* Bits the mask clears can never be equal: a rule that never applies is a mistake. */
+        if (a.cmp == SECCOMP_CMP_MASKED_EQ && (a.value & ~a.mask))
+                return -EDOM;
+        *ret = a;
+        return 0;
+}
+
+static bool same_conditions(const SeccompRule *a, const SeccompRule *b)
+{
+        if (a->n_args != b->n_args)
+                return false;
+        for (size_t i = 0; i < a->n_args; i++)
+                if (a->args[i].index != b->args[i].index || a->args[i].cmp != b->args[i].cmp ||
+                    a->args[i].mask != b->args[i].mask || a->args[i].value != b->args[i].value)
+                        return false;
+        return true;
+}
+
+/* The action tokens at tok[*i]: nothing, "kill", or "errno X". */
+static int action_parse(const Token *tok, size_t n, size_t *i, const char *fn, unsigned lineno,
+                        int *ret_errno, BerthError **reterr)
+{
+        *ret_errno = EPERM;
+        if (*i >= n || token_is_condition(&tok[*i]))
+                return 0;
+
+        const Token *act = &tok[*i];
+        if (token_is(act, "kill")) {
+                if (*i + 1 < n && !token_is_condition(&tok[*i + 1]))
+                        return berth_error_setf(reterr, EINVAL,
+                                                "%s:%u: unexpected '%.*s' after 'kill'", fn, lineno,
+                                                (int)MIN(tok[*i + 1].len, 64), tok[*i + 1].s);
+                *ret_errno = 0;
+                (*i)++;
+                return 0;
+        }
+        if (!token_is(act, "errno"))
+                return berth_error_setf(reterr, EINVAL,
+                                        "%s:%u: unknown action '%.*s' (expected 'errno' or 'kill')",
+                                        fn, lineno, (int)MIN(act->len, 64), act->s);
+        if (*i + 1 >= n)
+                return berth_error_setf(reterr, EINVAL, "%s:%u: 'errno' needs a name or number",
+                                        fn, lineno);
+        const Token *val = &tok[*i + 1];
+        char e[32];
+        int r = -EINVAL;
+        if (val->len < sizeof(e)) {
+                memcpy(e, val->s, val->len);
+                e[val->len] = '\0';
+                r = errno_parse(e, ret_errno);
+        }
+        if (r == -ERANGE)
+                return berth_error_setf(reterr, EINVAL, "%s:%u: errno '%.*s' not in 1..%d", fn,
+                                        lineno, (int)MIN(val->len, 64), val->s, SECCOMP_ERRNO_MAX);
+        if (r < 0)
+                return berth_error_setf(reterr, EINVAL, "%s:%u: unknown errno '%.*s'", fn, lineno,
+                                        (int)MIN(val->len, 64), val->s);
+        *i += 2;
+        return 0;
+}
 
 /* Parses one line (no newline, no comment) into rules of p. Messages quote tokens with a length
  * cap, since they come from the file. */
@@ -176,56 +322,58 @@ static int parse_line(const char *line, size_t len, const char *fn, unsigned lin
                 return berth_error_setf(reterr, EINVAL, "%s:%u: unknown syscall '%s'", fn, lineno,
                                         name);
 
-        int errno_value = EPERM;
-        if (n >= 2) {
-                const Token *act = &tok[1];
-                if (act->len == 4 && memcmp(act->s, "kill", 4) == 0) {
-                        if (n > 2)
-                                return berth_error_setf(reterr, EINVAL,
-                                                        "%s:%u: unexpected '%.*s' after 'kill'", fn,
-                                                        lineno, (int)MIN(tok[2].len, 64), tok[2].s);
-                        errno_value = 0;
-                } else if (act->len == 5 && memcmp(act->s, "errno", 5) == 0) {
-                        if (n < 3)
-                                return berth_error_setf(reterr, EINVAL,
-                                                        "%s:%u: 'errno' needs a name or number", fn,
-                                                        lineno);
-                        char e[32];
-                        int r = -EINVAL;
-                        if (tok[2].len < sizeof(e)) {
-                                memcpy(e, tok[2].s, tok[2].len);
-                                e[tok[2].len] = '\0';
-                                r = errno_parse(e, &errno_value);
-                        }
-                        if (r == -ERANGE)
-                                return berth_error_setf(reterr, EINVAL,
-                                                        "%s:%u: errno '%.*s' not in 1..%d", fn,
-                                                        lineno, (int)MIN(tok[2].len, 64), tok[2].s,
-                                                        SECCOMP_ERRNO_MAX);
-                        if (r < 0)
-                                return berth_error_setf(reterr, EINVAL,
-                                                        "%s:%u: unknown errno '%.*s'", fn, lineno,
-                                                        (int)MIN(tok[2].len, 64), tok[2].s);
-                } else
+        SeccompRule rule = {.syscall = name};
+        size_t i = 1;
+        int r = action_parse(tok, n, &i, fn, lineno, &rule.errno_value, reterr);
+        if (r < 0)
+                return r;
+        for (; i < n; i++) {
+                const Token *t = &tok[i];
+                SeccompArg a;
+                r = condition_parse(t, &a);
+                if (r == -EDOM)
                         return berth_error_setf(reterr, EINVAL,
-                                                "%s:%u: unknown action '%.*s' (expected 'errno' "
-                                                "or 'kill')",
-                                                fn, lineno, (int)MIN(act->len, 64), act->s);
+                                                "%s:%u: condition '%.*s' can never hold: the value "
+                                                "has bits the mask clears",
+                                                fn, lineno, (int)MIN(t->len, 64), t->s);
+                if (r < 0 && token_is_condition(t))
+                        return berth_error_setf(reterr, EINVAL,
+                                                "%s:%u: invalid condition '%.*s' (expected "
+                                                "argN==V, argN!=V or argN&M==V, N 0..5)",
+                                                fn, lineno, (int)MIN(t->len, 64), t->s);
+                if (r < 0)
+                        return berth_error_setf(reterr, EINVAL, "%s:%u: unexpected '%.*s'", fn,
+                                                lineno, (int)MIN(t->len, 64), t->s);
+                for (size_t j = 0; j < rule.n_args; j++)
+                        if (rule.args[j].index == a.index)
+                                return berth_error_setf(reterr, EINVAL,
+                                                        "%s:%u: two conditions on arg%u", fn,
+                                                        lineno, a.index);
+                rule.args[rule.n_args++] = a;
         }
 
-        /* Two rules for one call would depend on libseccomp's precedence; refuse instead. */
-        for (size_t i = 0; i < p->n_rules; i++)
-                if (streq(p->rules[i].syscall, name))
+        /* Rules for one call must not depend on libseccomp's precedence: one unconditional
+         * rule, or conditional ones that share their action. */
+        for (size_t j = 0; j < p->n_rules; j++) {
+                const SeccompRule *o = &p->rules[j];
+                if (!streq(o->syscall, name))
+                        continue;
+                if (o->n_args == 0 || rule.n_args == 0 || same_conditions(o, &rule))
                         return berth_error_setf(reterr, EINVAL,
                                                 "%s:%u: duplicate syscall '%s' (first on line %u)",
-                                                fn, lineno, name, rule_lines[i]);
+                                                fn, lineno, name, rule_lines[j]);
+                if (o->errno_value != rule.errno_value)
+                        return berth_error_setf(reterr, EINVAL,
+                                                "%s:%u: another action for '%s' than on line %u",
+                                                fn, lineno, name, rule_lines[j]);
+        }
 
         if (p->n_rules >= SECCOMP_PROFILE_MAX_RULES)
                 return berth_error_setf(reterr, EINVAL, "%s:%u: more than %d rules", fn, lineno,
                                         SECCOMP_PROFILE_MAX_RULES);
 
         rule_lines[p->n_rules] = lineno;
-        plan_add(p, name, sc->len, errno_value);
+        plan_add(p, &rule);
         return 0;
 }
 
@@ -268,13 +416,6 @@ int seccomp_profile_parse(const char *text, size_t len, const char *filename, Se
         return 0;
 }
 
-static void seccomp_plan_default(SeccompPlan *ret)
-{
-        SeccompPlan p = {.enabled = true};
-        for (size_t i = 0; i < ELEMENTSOF(seccomp_default_deny); i++)
-                plan_add(&p, seccomp_default_deny[i], strlen(seccomp_default_deny[i]), EPERM);
-        *ret = p;
-}
 
 int seccomp_plan_build(const BerthConfig *c, SeccompPlan *ret, BerthError **reterr)
 {
@@ -283,10 +424,10 @@ int seccomp_plan_build(const BerthConfig *c, SeccompPlan *ret, BerthError **rete
 
         *ret = (SeccompPlan){};
 
-        if (!v || streq(v, "default")) {
-                seccomp_plan_default(ret);
-                return 0;
-        }
+        if (!v || streq(v, "default"))
+                return seccomp_profile_parse(seccomp_default_profile,
+                                             sizeof(seccomp_default_profile) - 1,
+                                             "default seccomp profile", ret, reterr);
         if (streq(v, "unconfined"))
                 return 0;
         if (!path_is_absolute(v))
@@ -353,9 +494,28 @@ static int seccomp_build_filter(const SeccompPlan *p, scmp_filter_ctx *ret, Bert
                 }
                 uint32_t action =
                         rule->errno_value > 0 ? SCMP_ACT_ERRNO(rule->errno_value) : kill_action;
+                struct scmp_arg_cmp cmp[SECCOMP_ARGS_MAX];
+                for (size_t j = 0; j < rule->n_args && j < SECCOMP_ARGS_MAX; j++) {
+                        const SeccompArg *a = &rule->args[j];
+                        static const enum scmp_compare ops[_SECCOMP_CMP_MAX] = {
+                                [SECCOMP_CMP_EQ] = SCMP_CMP_EQ,
+                                [SECCOMP_CMP_NE] = SCMP_CMP_NE,
+                                [SECCOMP_CMP_MASKED_EQ] = SCMP_CMP_MASKED_EQ,
+                        };
+                        cmp[j] = (struct scmp_arg_cmp){
+                                .arg = a->index,
+                                .op = ops[a->cmp],
+                                /* libseccomp: datum_a is the mask for MASKED_EQ, the value
+                                 * otherwise. */
+                                .datum_a = a->cmp == SECCOMP_CMP_MASKED_EQ ? a->mask : a->value,
+                                .datum_b = a->cmp == SECCOMP_CMP_MASKED_EQ ? a->value : 0,
+                        };
+                }
                 /* A negative nr is a call the native ABI lacks (vm86 on x86_64): libseccomp
                  * still adds it for the i386 ABI of the same filter. */
-                r = seccomp_rule_add(ctx, action, nr, 0);
+                r = seccomp_rule_add_array(ctx, action, nr, (unsigned)MIN(rule->n_args,
+                                                                         SECCOMP_ARGS_MAX),
+                                           cmp);
                 if (r < 0 && nr < 0) {
                         log_debug("seccomp: syscall '%s' not on any ABI here, skipped",
                                   rule->syscall);

@@ -26,9 +26,28 @@ int caps_plan_build(const BerthConfig *c, CapsPlan *ret, BerthError **reterr);
  * uid 0 and keeps the rest in its permitted/effective sets). */
 int caps_plan_apply(const CapsPlan *plan, BerthError **reterr);
 
+/* A condition on one argument of the call; a rule with several applies when all hold. */
+#define SECCOMP_ARGS_MAX 6
+typedef enum SeccompCmp {
+        SECCOMP_CMP_EQ,        /* argN==V */
+        SECCOMP_CMP_NE,        /* argN!=V */
+        SECCOMP_CMP_MASKED_EQ, /* argN&M==V */
+        _SECCOMP_CMP_MAX,
+        _SECCOMP_CMP_INVALID = -1,
+} SeccompCmp;
+
+typedef struct SeccompArg {
+        unsigned index; /* 0..5 */
+        SeccompCmp cmp;
+        uint64_t mask; /* SECCOMP_CMP_MASKED_EQ only */
+        uint64_t value;
+} SeccompArg;
+
 typedef struct SeccompRule {
         const char *syscall; /* owned by the plan: seccomp_plan_done() frees it */
         int errno_value;     /* the call fails with this; 0 means kill */
+        SeccompArg args[SECCOMP_ARGS_MAX];
+        size_t n_args; /* 0: every call */
 } SeccompRule;
 
 typedef struct SeccompPlan {
@@ -37,8 +56,17 @@ typedef struct SeccompPlan {
         size_t n_rules;
 } SeccompPlan;
 
-/* "default" (the built-in deny list), "unconfined" (no filter), or the path of a profile file:
- * one syscall name per line, optional " errno NAME" / " kill", '#' comments. */
+/* "default" (the built-in deny list, seccomp_default_profile), "unconfined" (no filter), or the
+ * path of a profile file: one rule per line, '#' comments:
+ *
+ *     SYSCALL [errno NAME|NUMBER | kill] [argN==V | argN!=V | argN&M==V]...
+ *
+ * The default action is errno EPERM. With conditions (numbers decimal or 0x hex, N 0..5, at
+ * most one per argument) the rule applies only to calls whose arguments match all of them;
+ * one call may have several conditional rules (with one action), or one rule without any.
+ * Conditions compare the 64-bit register: an argument the kernel reads as 32 bits (ioctl's
+ * request) needs the mask &0xffffffff, or a caller sets the upper bits and slips through. */
+extern const char seccomp_default_profile[];
 int seccomp_plan_build(const BerthConfig *c, SeccompPlan *ret, BerthError **reterr);
 /* Pure parser of a profile file's text, for tests and the fuzzer. At most 1 MiB and 1024 rules;
  * every error reads "FILE:LINE: what". */
