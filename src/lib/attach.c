@@ -104,27 +104,6 @@ static int wait_status(pid_t pid)
         return 127;
 }
 
-/* The cgroup v2 path of pid ("0::/a/b" in /proc/PID/cgroup) without its leading slash. */
-static int proc_unified_cgroup(pid_t pid, char **ret)
-{
-        char path[64];
-        snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-        _cleanup_free_ char *text = NULL;
-        int r = read_full_file_at(AT_FDCWD, path, 64 * 1024, &text, NULL);
-        if (r < 0)
-                return r;
-        for (char *line = text, *next; line && *line; line = next) {
-                next = strchr(line, '\n');
-                if (next)
-                        *next++ = 0;
-                if (strncmp(line, "0::/", 4) == 0 && line[4]) {
-                        *ret = xstrdup(line + 4);
-                        return 0;
-                }
-        }
-        return -ENOENT;
-}
-
 /* ---- the children ----------------------------------------------------------------------- */
 
 /* Reports a setup failure to the caller and ends this child. Never prints: the caller owns
@@ -547,23 +526,10 @@ int berth_attach(BerthContext *ctx, const char *name, char **argv, const BerthAt
                 return berth_error_set(reterr, r, "attach '%s': read runtime state", name);
         _cleanup_free_ char *cg = xasprintf("%s/ns", rs.cgroup);
         runtime_state_done(&rs);
-        _cleanup_(cgroup_layout_freep) CgroupLayout *layout = NULL;
-        r = cgroup_layout_detect(&layout);
-        if (r >= 0 && layout->unified) {
-                /* On v2 a cgroup with controllers enabled for its children takes no process
-                 * (systemd enables them in the namespace root), but the one init lives in
-                 * always does. */
-                _cleanup_free_ char *init_cg = NULL;
-                size_t len = strlen(cg);
-                /* Only inside the container's own subtree, never anywhere init was moved to. */
-                if (proc_unified_cgroup(pid, &init_cg) >= 0 && strncmp(init_cg, cg, len) == 0 &&
-                    (init_cg[len] == 0 || init_cg[len] == '/')) {
-                        free(cg);
-                        cg = TAKE_PTR(init_cg);
-                }
-        }
+        const CgroupLayout *layout;
+        r = context_cgroup_layout(ctx, &layout);
         if (r >= 0)
-                r = cgroup_new(layout, cg, &p.cgroup);
+                r = cgroup_for_joining(layout, cg, pid, &p.cgroup);
         if (r < 0)
                 return berth_error_set(reterr, r, "attach '%s': cgroup '%s'", name, cg);
 

@@ -72,6 +72,40 @@ static void hierarchy_done(CgroupHierarchy *h)
         strv_free(h->controllers);
 }
 
+/* The cgroup v2 path of pid ("0::/a/b" in /proc/PID/cgroup) without its leading slash. */
+static int proc_unified_cgroup(pid_t pid, char **ret)
+{
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+        _cleanup_free_ char *text = NULL;
+        int r = read_full_file_at(AT_FDCWD, path, CGROUP_MAX_SMALL_FILE, &text, NULL);
+        if (r < 0)
+                return r;
+        for (char *line = text, *next; line && *line; line = next) {
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = 0;
+                if (strncmp(line, "0::/", 4) == 0 && line[4]) {
+                        *ret = xstrdup(line + 4);
+                        return 0;
+                }
+        }
+        return -ENOENT;
+}
+
+int cgroup_for_joining(const CgroupLayout *layout, const char *ns_relpath, pid_t init_pid,
+                       Cgroup **ret)
+{
+        if (!layout || !ns_relpath || !ret)
+                return -EINVAL;
+        _cleanup_free_ char *init_cg = NULL;
+        size_t len = strlen(ns_relpath);
+        if (layout->unified && proc_unified_cgroup(init_pid, &init_cg) >= 0 &&
+            strncmp(init_cg, ns_relpath, len) == 0 && (init_cg[len] == 0 || init_cg[len] == '/'))
+                return cgroup_new(layout, init_cg, ret);
+        return cgroup_new(layout, ns_relpath, ret);
+}
+
 int cgroup_layout_mount_spec(const CgroupLayout *l, bool *ret_unified, char ***ret_v1)
 {
         if (!l || !ret_unified || !ret_v1)

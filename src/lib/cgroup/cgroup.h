@@ -80,6 +80,12 @@ int cgroup_destroy(Cgroup *cg, BerthError **reterr);
 /* The cgroup directory in the hierarchy that holds controller ("memory", "name=systemd"; NULL
  * for the unified one), or NULL when there is none. */
 const char *cgroup_path_for(const Cgroup *cg, const char *controller);
+/* The cgroup a process joining a running container (attach) enters: the container's cgroup
+ * namespace root ns_relpath, or, where a cgroup with controllers enabled for its children takes
+ * no process (v2, once systemd inside enabled them), the cgroup init_pid lives in, when that is
+ * below ns_relpath (never anywhere init was moved out to). */
+int cgroup_for_joining(const CgroupLayout *layout, const char *ns_relpath, pid_t init_pid,
+                       Cgroup **ret);
 /* Moves pid to the root cgroup of every hierarchy of layout (the monitor leaves its own cgroup
  * this way before removing it). */
 int cgroup_attach_root(const CgroupLayout *layout, pid_t pid);

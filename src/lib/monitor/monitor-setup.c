@@ -161,6 +161,8 @@ static int create_payload(Monitor *m, BerthError **reterr)
         if (r >= 0)
                 r = cgroup_apply_limits(m->payload, &m->config->limits, reterr);
         if (r >= 0)
+                r = cgroup_apply_devices(m->payload, reterr);
+        if (r >= 0)
                 r = cgroup_create(m->ns, reterr);
         if (r >= 0 && !m->config->privileged)
                 r = cgroup_chown(m->ns, m->plan->host_root, m->plan->host_root, reterr);
