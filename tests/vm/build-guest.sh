@@ -70,7 +70,7 @@ for f in "$bin" "$monitor"; do
         [ -x "$f" ] || die "'$f' is not built"
 done
 [ -d "$templates" ] || die "templates directory '$templates' not found"
-for f in guest-init.sh guest-tests.sh; do
+for f in guest-init.sh guest-tests.sh ../lib/cgroup.sh; do
         [ -f "$vmdir/$f" ] || die "'$vmdir/$f' not found"
 done
 [ -x "$busybox" ] || unavailable "$busybox not found (install busybox-static)"
@@ -232,6 +232,8 @@ if [ -x "$probe" ]; then
 fi
 cp "$vmdir/guest-init.sh" "$b/init"
 cp "$vmdir/guest-tests.sh" "$b/guest-tests.sh"
+# The cgroup helpers the host's integration harness uses too.
+cp "$vmdir/../lib/cgroup.sh" "$b/cgroup.sh"
 chmod 755 "$b/init" "$b/guest-tests.sh"
 echo "$kver" >"$b/etc/berth-vm-kernel"
 (cd "$b" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet | gzip -1) >"$work/berth.cpio.gz" ||

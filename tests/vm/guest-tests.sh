@@ -144,16 +144,18 @@ pid_alive() {
         [ "$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null)" != Z ]
 }
 pid_dead() { ! pid_alive "$1"; }
-cg_gone() { [ ! -e "$CG/$1" ] && [ ! -e "$CG/$1.monitor" ]; }
+# The cgroup helpers shared with the host's integration harness.
+. /cgroup.sh
+cg_gone() { ! cgh_exists "$BERTH_CGROUP/$1" && ! cgh_exists "$BERTH_CGROUP/$1.monitor"; }
 # Every pid in the payload cgroup subtree of NAME.
-cg_pids() { find "$CG/$1" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -un; }
+cg_pids() { cgh_procs "$BERTH_CGROUP/$1"; }
 # "FSTYPE MOUNTPOINT" of every mount; the type follows the " - " after the optional fields.
 mounts() {
         awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { print $(i + 1), $5; break } }' \
                 /proc/self/mountinfo
 }
 cmdline_of() { { tr '\0' ' ' <"/proc/$1/cmdline"; } 2>/dev/null; }
-cg_of_pid() { sed -n 's/^0:://p' "/proc/$1/cgroup" 2>/dev/null; }
+cg_of_pid() { cgh_of_pid pids "$1"; }
 uid_of_pid() { sed -n 's/^Uid:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$1/status" 2>/dev/null; }
 monitor_pids() {
         for p in /proc/[0-9]*; do
