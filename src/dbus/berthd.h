@@ -35,6 +35,10 @@ struct Container {
         Manager *manager;
         char *name;
         char *path;
+        /* The state as the live events told it (what PropertiesChanged said last), so listing
+         * reads no file; state_known false until an event or a query told. */
+        BerthState state;
+        bool state_known;
         uint64_t adopt_after; /* CLOCK_MONOTONIC µs: no adoption attempt before (events.c) */
         /* systemd-machined registration (machined.c) */
         pid_t leader;              /* the running init that should be registered, or 0 */

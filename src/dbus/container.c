@@ -95,15 +95,26 @@ void manager_remove_container(Manager *m, const char *name)
 
 void manager_reconcile(Manager *m, char *const *names)
 {
-        /* Removals first (a copy: the registry shrinks while walking it). */
-        _cleanup_strv_free_ char **gone = NULL;
-        for (size_t i = 0; i < m->n_containers; i++)
-                if (!strv_contains(names, m->containers[i]->name))
-                        strv_extend(&gone, m->containers[i]->name);
-        STRV_FOREACH(n, gone)
-                manager_remove_container(m, *n);
-        STRV_FOREACH(n, names)
-                manager_add_container(m, *n);
+        /* Both sorted: one merge walk finds what went and what came. Removals are collected
+         * first (the registry shrinks while they are done). */
+        _cleanup_strv_free_ char **gone = NULL, **came = NULL;
+        size_t i = 0;
+        char *const *n = names;
+        while (i < m->n_containers || (n && *n)) {
+                int c = i >= m->n_containers ? 1
+                        : !(n && *n)         ? -1
+                                             : strcmp(m->containers[i]->name, *n);
+                if (c < 0)
+                        strv_extend(&gone, m->containers[i++]->name);
+                else if (c > 0)
+                        strv_extend(&came, *n++);
+                else
+                        i++, n++;
+        }
+        STRV_FOREACH(g, gone)
+                manager_remove_container(m, *g);
+        STRV_FOREACH(a, came)
+                manager_add_container(m, *a);
 }
 
 int manager_refresh(Manager *m, sd_bus_error *error)

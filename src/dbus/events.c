@@ -69,13 +69,17 @@ static int on_event(const BerthEvent *ev, void *userdata)
         int r = 0;
         switch (ev->type) {
         case BERTH_EVENT_DEFINED:
-                manager_add_container(m, ev->name);
+                c = manager_add_container(m, ev->name);
+                if (!c->state_known)
+                        c->state = ev->state, c->state_known = true;
                 break;
         case BERTH_EVENT_REMOVED:
                 manager_remove_container(m, ev->name);
                 break;
         case BERTH_EVENT_STATE:
                 c = manager_add_container(m, ev->name);
+                c->state = ev->state;
+                c->state_known = true;
                 r = emit_state(c, ev);
                 machined_update(c, machine_leader_of(ev->state, ev->init_pid));
                 break;
@@ -122,6 +126,8 @@ static void events_scan(Manager *m)
                 Container *c = manager_find_container(m, infos[i].name);
                 if (!c)
                         continue;
+                c->state = infos[i].state;
+                c->state_known = true;
                 machined_update(c, machine_leader_of(infos[i].state, infos[i].init_pid));
                 if (infos[i].orphaned)
                         adopt(c);

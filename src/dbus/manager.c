@@ -13,26 +13,21 @@ int manager_info_all(Manager *m, BerthInfo **ret, size_t *ret_n, sd_bus_error *e
         return r < 0 ? bus_error_from_berth(error, r, err) : 0;
 }
 
-static int method_list_containers(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+/* ListContainers from every container's info: for when no live event source keeps the states. */
+static int list_from_info(Manager *m, sd_bus_message *reply, sd_bus_error *error)
 {
-        Manager *m = userdata;
         BerthInfo *infos = NULL;
         size_t n = 0;
         int r = manager_info_all(m, &infos, &n, error);
         if (r < 0)
                 return r;
-
         /* What is listed has an object: the registry follows this fresh listing. */
         char **names = xcalloc(n + 1, sizeof(char *));
         for (size_t i = 0; i < n; i++)
                 names[i] = infos[i].name;
         manager_reconcile(m, names);
         free(names);
-
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        r = sd_bus_message_new_method_return(msg, &reply);
-        if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'a', "(sso)");
+        r = sd_bus_message_open_container(reply, 'a', "(sso)");
         for (size_t i = 0; i < n && r >= 0; i++) {
                 Container *c = manager_find_container(m, infos[i].name);
                 r = sd_bus_message_append(reply, "(sso)", infos[i].name,
@@ -40,6 +35,42 @@ static int method_list_containers(sd_bus_message *msg, void *userdata, sd_bus_er
                                           c ? c->path : CONTAINER_PREFIX);
         }
         berth_info_array_free(infos, n);
+        return r < 0 ? r : sd_bus_message_close_container(reply);
+}
+
+static int method_list_containers(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        if (!m->events_live) {
+                r = list_from_info(m, reply, error);
+                if (r < 0)
+                        return r;
+                return sd_bus_send(NULL, reply, NULL);
+        }
+
+        /* Which containers exist from the store's listing (a readdir, no config read), their
+         * states as the live events told them: the states every subscriber has seen, without
+         * a file read per container. Only a container no event told about yet is queried. */
+        r = manager_refresh(m, error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "(sso)");
+        for (size_t i = 0; i < m->n_containers && r >= 0; i++) {
+                Container *c = m->containers[i];
+                if (!c->state_known) {
+                        const BerthInfo *info;
+                        if (container_get_info(c, &info, NULL) < 0)
+                                continue; /* gone meanwhile */
+                        c->state = info->state;
+                        c->state_known = true;
+                }
+                r = sd_bus_message_append(reply, "(sso)", c->name,
+                                          strempty(berth_state_to_string(c->state)), c->path);
+        }
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
         if (r < 0)

@@ -150,6 +150,9 @@ int method_snapshot(sd_bus_message *msg, void *userdata, sd_bus_error *error)
         if (r < 0)
                 return r;
         AUTH_OR_RETURN(m, msg, ACTION_SNAPSHOT, "snapshot", name, error);
+        r = check_exists(m, name, "snapshot", error);
+        if (r < 0)
+                return r;
         WorkerArgs a = {
                 .name = name,
                 .snap = *snap ? snap : NULL,
