@@ -45,6 +45,7 @@ static void auth_query_unlink(AuthQuery *q)
                 if (*p == q) {
                         *p = q->next;
                         q->next = NULL;
+                        q->manager->n_auth_queries--;
                         return;
                 }
 }
@@ -56,6 +57,7 @@ void auth_queries_free(Manager *m)
                 m->auth_queries = q->next;
                 auth_query_free(q);
         }
+        m->n_auth_queries = 0;
 }
 
 static char *subject_of(const char *what, const char *container)
@@ -146,6 +148,13 @@ static int auth_on_reply(sd_bus_message *reply, void *userdata, sd_bus_error *re
 static int auth_ask_polkit(Manager *m, sd_bus_message *msg, const char *action, const char *what,
                            const char *container, sd_bus_error *error)
 {
+        /* Anyone may cause a question to polkit: a flood of them is refused, not queued. */
+        if (m->n_auth_queries >= BERTHD_AUTH_QUERIES_MAX) {
+                _cleanup_free_ char *subject = subject_of(what, container);
+                return bus_error_setf(error, EBUSY,
+                                      "%s: too many authorization requests in flight (%u)",
+                                      subject, BERTHD_AUTH_QUERIES_MAX);
+        }
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
         int r = sd_bus_message_new_method_call(m->bus, &call, "org.freedesktop.PolicyKit1",
                                                "/org/freedesktop/PolicyKit1/Authority",
@@ -187,6 +196,7 @@ static int auth_ask_polkit(Manager *m, sd_bus_message *msg, const char *action, 
         }
         q->next = m->auth_queries;
         m->auth_queries = q;
+        m->n_auth_queries++;
         return 0;
 }
 

@@ -24,6 +24,7 @@
 #define BERTHD_ARGS_MAX 256U             /* template options */
 #define BERTHD_SNAP_NAME_MAX 255U
 #define BERTHD_WORKERS_MAX 64U           /* concurrent worker children */
+#define BERTHD_AUTH_QUERIES_MAX 256U     /* polkit questions in flight (any caller may cause one) */
 
 typedef struct Manager Manager;
 typedef struct Container Container;
@@ -72,6 +73,7 @@ struct Manager {
         uint32_t last_job_id;
 
         AuthQuery *auth_queries;
+        size_t n_auth_queries;
 
         bool machined_present;
         sd_bus_slot *machined_watch;

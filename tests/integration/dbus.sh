@@ -535,6 +535,20 @@ check "the CLI stops $a1" berth stop "$a1"
 check "the restarted berthd signals it (State STOPPED)" wait_until 5 sh -c \
         "tail -n +$((mark + 1)) '$SIGS' | grep -q '^[0-9]* PropertiesChanged $(cpath "$a1") .*\"State\":\"STOPPED\"'"
 
+# A monitor that dies is taken back over by berthd (libberth's ORPHANED event -> berth_adopt).
+mon=$(monitor_pids "$w")
+mon=${mon%%$'\n'*}
+if [ -n "$mon" ]; then
+        kill -9 "$mon"
+        check "the monitor of $w dies" wait_until 5 pid_dead "$mon"
+        one_monitor() { [ "$(monitor_count "$w")" = 1 ]; }
+        check "berthd adopts the orphan: a new monitor for $w" wait_until 10 one_monitor
+        check_eq "  the same init runs on" "$wpid" "$(init_pid "$w")"
+        check_nomatch "  and is no longer orphaned" '"orphaned": true' "$(berth info "$w" --json)"
+else
+        fail "a monitor of $w to kill"
+fi
+
 # ---- systemd-machined -------------------------------------------------------------------------
 if machined_start; then
         check "berthd notices machined on the bus" wait_until 5 grep -q 'systemd-machined is on the bus' "$DB_DIR/berthd.log"
