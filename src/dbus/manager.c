@@ -113,20 +113,6 @@ static int check_yaml(const char *yaml, const char *what, const char *name, sd_b
         return 0;
 }
 
-/* Template names are looked up in the templates directory: a plain word, never a path. */
-static int check_template(const char *t, const char *name, sd_bus_error *error)
-{
-        size_t n = strnlen(t, 65);
-        bool ok = n > 0 && n <= 64 && t[0] != '.' && t[0] != '-';
-        for (size_t i = 0; ok && i < n; i++)
-                ok = (t[i] >= 'a' && t[i] <= 'z') || (t[i] >= '0' && t[i] <= '9') || t[i] == '-' ||
-                     t[i] == '_' || t[i] == '.';
-        if (ok)
-                return 0;
-        _cleanup_free_ char *e = berth_escape(t);
-        return bus_error_setf(error, EINVAL, "create '%s': invalid template name '%s'", name, e);
-}
-
 static int method_create_container(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
         Manager *m = userdata;
@@ -140,8 +126,6 @@ static int method_create_container(sd_bus_message *msg, void *userdata, sd_bus_e
         r = check_name(name, "create", error);
         if (r >= 0)
                 r = check_yaml(yaml, "create", name, error);
-        if (r >= 0)
-                r = check_template(template_name, name, error);
         if (r < 0)
                 return r;
         if (strv_length(args) > BERTHD_ARGS_MAX)

@@ -36,6 +36,10 @@ SIGS=$T/signals
 cpath() { echo "$M/container/${1//-/_2d}"; }
 # call ARGS...: dbus-client call; the reply as JSON, or "ERROR name: message".
 call() { dbc call "$@"; }
+# jobcall ARGS...: dbus-client job; a failed job's result as "ERROR name: message" (as a call).
+jobcall() {
+        dbc job "$@" | sed -n 's/^RESULT \([^ ]*\) \(.*\)/ERROR \1: \2/p; /^ERROR /p'
+}
 # prop NAME PROPERTY: one property of a container, as jq prints it.
 prop() { call "$(cpath "$1")" $PI Get ss $CI "$2" | jq -r '.[0]'; }
 # check_bus_error DESC NAME CMD...: CMD prints "ERROR NAME: ..." (and exits 1).
@@ -175,8 +179,7 @@ check_match "Stop (object, the container's own timeout): a job that ends 'done'"
 check_eq "State STOPPED" STOPPED "$(prop "$w" State)"
 check_eq "InitPID 0 when stopped" 0 "$(prop "$w" InitPID)"
 check_bus_error "Stop of a stopped container: the job's error is NotRunning" $E.NotRunning \
-        sh -c '"$0" job "$1" org.berth.Berth1.Container Stop u 5 | sed -n "s/^RESULT \([^ ]*\) \(.*\)/ERROR \1: \2/p"' \
-        "$DBUS_CLIENT" "$wp"
+        jobcall "$wp" $CI Stop u 5
 check_bus_error "Freeze of a stopped container: NotRunning" $E.NotRunning call "$wp" $CI Freeze
 check_eq "Start (object)" "[]" "$(call "$wp" $CI Start)"
 check_eq "Kill (object) replies when it is gone" "[]" "$(call "$wp" $CI Kill)"
@@ -234,9 +237,7 @@ else
         check_eq "DeleteSnapshot (object)" "[]" "$(call "$wp" $CI DeleteSnapshot s "$snap2")"
 fi
 check_bus_error "Snapshot of a missing container: NoSuchContainer" $E.NoSuchContainer \
-        sh -c '"$0" job "$1" org.berth.Berth1.Manager Snapshot sss "$2" "" "" |
-               sed -n "s/^RESULT \([^ ]*\) \(.*\)/ERROR \1: \2/p; /^ERROR/p"' \
-        "$DBUS_CLIENT" $M "$(name missing)"
+        jobcall $M $MI Snapshot sss "$(name missing)" "" ""
 
 # ---- jobs: errors, progress, and a bus that answers while they run -----------------------------
 out=$(dbc job $M $MI CreateContainer sssas "$(name bad)" "limits: {memory: lots}" busybox 0)
@@ -483,10 +484,10 @@ check_eq "  and the message stays one line" 1 "$(call $M $MI Start s $'a\nb' | w
 check_bus_error "a config over 1 MiB: InvalidConfig" $E.InvalidConfig \
         call $M $MI CreateContainer sssas "$(name big)" "@$T/big" busybox 0
 check_bus_error "a composition over 1 MiB: InvalidConfig" $E.InvalidConfig call $M $MI Apply s "@$T/big"
-check_bus_error "a template that is a path: InvalidName" $E.InvalidName \
-        call $M $MI CreateContainer sssas "$(name tp)" "" ../../../bin/sh 0
+check_bus_error "a template that is a path: InvalidName (libberth's rule, from the job)" \
+        $E.InvalidName jobcall $M $MI CreateContainer sssas "$(name tp)" "" ../../../bin/sh 0
 check_bus_error "an empty template: InvalidName" $E.InvalidName \
-        call $M $MI CreateContainer sssas "$(name tp)" "" "" 0
+        jobcall $M $MI CreateContainer sssas "$(name tp)" "" "" 0
 check_bus_error "257 template options: InvalidName" $E.InvalidName \
         call $M $MI CreateContainer sssas "$(name tp)" "" busybox 257 $(seq 257)
 check_bus_error "a 1 MiB template option: InvalidName" $E.InvalidName \
