@@ -98,6 +98,7 @@ typedef struct BerthInfo {
         int64_t autostart_order;
         char *autostart_group;   /* or NULL */
         bool ephemeral;          /* destroyed (or its throw-away layer dropped) when it stops */
+        char *rootfs;            /* the rootfs directory on the host (absolute), or NULL */
 } BerthInfo;
 
 void berth_info_clear(BerthInfo *info);

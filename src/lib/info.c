@@ -102,8 +102,15 @@ static void info_one(BerthContext *ctx, const char *name, BerthInfo *ret)
         /* A broken config.yaml does not hide the state: `berth config validate` reports it. */
         _cleanup_(config_freep) BerthConfig *c = NULL;
         _cleanup_free_ char *cfg = context_config_path(ctx, name);
-        if (config_load_file(cfg, &c, NULL) >= 0)
+        if (config_load_file(cfg, &c, NULL) >= 0) {
                 info_fill_config(&info, c);
+                if (c->rootfs_path) {
+                        _cleanup_free_ char *dir = context_container_dir(ctx, name);
+                        info.rootfs = path_is_absolute(c->rootfs_path)
+                                              ? xstrdup(c->rootfs_path)
+                                              : path_join(dir, c->rootfs_path);
+                }
+        }
         info.n_snapshots = count_snapshots(ctx, name);
 
         RuntimeState s;
@@ -144,6 +151,7 @@ void berth_info_clear(BerthInfo *info)
         strv_free(info->addresses);
         free(info->backend);
         free(info->autostart_group);
+        free(info->rootfs);
         *info = (BerthInfo){};
 }
 
