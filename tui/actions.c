@@ -587,6 +587,12 @@ static Reaction sort_menu_key(App *app, int key)
         case TK_DOWN:
                 app->sort_menu_selected = MIN(app->sort_menu_selected + 1, _COL_MAX - 1);
                 return REACT_REDRAW;
+        case TK_HOME:
+                app->sort_menu_selected = 0;
+                return REACT_REDRAW;
+        case TK_END:
+                app->sort_menu_selected = _COL_MAX - 1;
+                return REACT_REDRAW;
         case TK_ENTER:
                 app->sort_menu = false;
                 return sort_by(app, app->sort_menu_selected);
