@@ -1,0 +1,245 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# bench-tui.sh: berth-tui's cost and responsiveness with many containers, next to
+# systemd-cgtop watching the same containers' cgroups (root). Not part of make check; see
+# tests/bench/README.md.
+#
+# Both dashboards run in a private tmux server at the default refresh (1 s), one after the other
+# over the same running containers, for the same window:
+#   CPU    utime+stime of the dashboard over the window, in percent of one core (target <= 2 %)
+#   RSS    VmHWM, the peak resident set, at the end (target <= 8 MiB)
+# and for berth-tui alone:
+#   key    a key press ('>' / '<' changes the sort column in the header) until tmux's screen
+#          shows the change, median and max (target: within one frame, 16.7 ms at 60 Hz); the
+#          same measurement of cat echoing a line is printed as the floor of the method
+#   state  'berth freeze' / 'berth thaw' returning until the row shows FROZEN / RUNNING,
+#          median and max (target <= 100 ms)
+#
+# Environment:
+#   BERTH_BIN, BERTH_MONITOR, BERTH_TEMPLATES_DIR, BERTH_TUI   from the build tree (default build/)
+#   BENCH_CONTAINERS=100   containers created
+#   BENCH_RUNNING=100      of them started
+#   BENCH_WINDOW=30        seconds of the CPU window
+#   BENCH_KEYS=20          key press samples
+#   BENCH_STATES=10        freeze and thaw samples each
+#
+# Exit status: 0 every target met, 1 a target missed, 2 the benchmark itself failed.
+
+set -euo pipefail
+
+srcdir=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BERTH_BIN=${BERTH_BIN:-$srcdir/build/berth}
+BERTH_MONITOR=${BERTH_MONITOR:-$srcdir/build/berth-monitor}
+BERTH_TEMPLATES_DIR=${BERTH_TEMPLATES_DIR:-$srcdir/templates}
+BERTH_TUI=${BERTH_TUI:-$srcdir/build/berth-tui}
+export BERTH_MONITOR BERTH_TEMPLATES_DIR
+
+CONTAINERS=${BENCH_CONTAINERS:-100}
+RUNNING=${BENCH_RUNNING:-$CONTAINERS}
+WINDOW=${BENCH_WINDOW:-30}
+KEYS=${BENCH_KEYS:-20}
+STATES=${BENCH_STATES:-10}
+
+die() {
+        printf 'bench-tui: %s\n' "$*" >&2
+        exit 2
+}
+
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+for v in CONTAINERS RUNNING WINDOW KEYS STATES; do
+        case "${!v}" in
+        '' | *[!0-9]*) die "invalid BENCH_$v '${!v}': expected a number" ;;
+        esac
+        [ "${!v}" -ge 1 ] && [ "${!v}" -le 1000 ] || die "invalid BENCH_$v '${!v}': expected 1..1000"
+done
+[ "$RUNNING" -le "$CONTAINERS" ] || die "BENCH_RUNNING ($RUNNING) exceeds BENCH_CONTAINERS"
+[ "$(id -u)" -eq 0 ] || die "run as root"
+[ -x "$BERTH_BIN" ] || die "berth binary '$BERTH_BIN' not found; build first or set BERTH_BIN"
+[ -x "$BERTH_TUI" ] || die "berth-tui '$BERTH_TUI' not found (built only with ncurses)"
+command -v tmux >/dev/null || die "tmux is not installed"
+have_cgtop=false
+command -v systemd-cgtop >/dev/null && have_cgtop=true
+
+# ---- private state and cleanup ---------------------------------------------------------------
+
+tmp=$(mktemp -d /tmp/berth-bench-tui.XXXXXX)
+chmod 700 "$tmp"
+export BERTH_STORE=$tmp/store BERTH_RUNDIR=$tmp/run BERTH_CACHE=$tmp/cache
+export BERTH_CGROUP=berth-bench-$$
+mkdir -p "$BERTH_STORE" "$BERTH_RUNDIR"
+sock=berth-bench-tui-$$
+tm() { tmux -L "$sock" -f /dev/null "$@"; }
+names=()
+
+preexisting_cgroups=()
+for d in /sys/fs/cgroup/*/"$BERTH_CGROUP" /sys/fs/cgroup/"$BERTH_CGROUP"; do
+        [ -d "$d" ] && preexisting_cgroups+=("$d")
+done
+was_preexisting() {
+        local pre
+        for pre in "${preexisting_cgroups[@]}"; do
+                [ "$pre" = "$1" ] && return 0
+        done
+        return 1
+}
+
+cleanup() {
+        local rc=$? n m
+        trap - EXIT INT TERM HUP
+        set +e
+        say "cleaning up"
+        tm kill-server >/dev/null 2>&1
+        for n in "${names[@]}"; do
+                { timeout 60 "$BERTH_BIN" stop "$n" --kill >/dev/null 2>&1
+                  "$BERTH_BIN" destroy "$n" --force >/dev/null 2>&1; } &
+        done
+        wait
+        remove_cgroup_tree "$BERTH_CGROUP"
+        while read -r m; do
+                umount -l "$m" 2>/dev/null
+        done < <(findmnt -rn -o TARGET | grep -F "$tmp/" | sort -r)
+        rm -rf --one-file-system -- "$tmp"
+        exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+# ---- containers ------------------------------------------------------------------------------
+
+say "creating $CONTAINERS busybox containers, starting $RUNNING"
+for i in $(seq "$CONTAINERS"); do
+        n=$(printf 'tb%03d' "$i")
+        names+=("$n")
+        berth create "$n" -t busybox >/dev/null 2>"$tmp/err" ||
+                die "berth create '$n' failed: $(tail -n 1 "$tmp/err")"
+done
+for i in $(seq "$RUNNING"); do
+        berth start "${names[i - 1]}" >/dev/null 2>"$tmp/err" ||
+                die "berth start '${names[i - 1]}' failed: $(tail -n 1 "$tmp/err")"
+done
+say "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# ---- one dashboard's CPU and RSS -------------------------------------------------------------
+
+clk_tck=$(getconf CLK_TCK)
+
+# measure SESSION COMMAND...: runs it in tmux, lets it settle, and prints "CPU% RSS-KiB PID".
+measure() {
+        local s=$1 pid t0 t1 c0 c1
+        shift
+        tm new-session -d -s "$s" -x 120 -y 40 "$*"
+        sleep 3
+        pid=$(pgrep -P "$(tm display -p -t "$s" "#{pane_pid}")" | head -n 1 || :)
+        [ -n "$pid" ] || pid=$(tm display -p -t "$s" '#{pane_pid}')
+        [ -r "/proc/$pid/stat" ] || die "$s: the dashboard did not start"
+        c0=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
+        t0=$(now)
+        sleep "$WINDOW"
+        c1=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
+        t1=$(now)
+        local rss
+        rss=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status")
+        awk -v c="$((c1 - c0))" -v hz="$clk_tck" -v ns="$((t1 - t0))" -v rss="$rss" -v pid="$pid" \
+                'BEGIN { printf "%.2f %d %d\n", 100 * (c / hz) / (ns / 1e9), rss, pid }'
+}
+
+say "berth-tui: ${WINDOW}s at the default refresh"
+read -r tui_cpu tui_rss tui_pid < <(measure tui \
+        "env TERM=screen-256color BERTH_STORE=$BERTH_STORE BERTH_RUNDIR=$BERTH_RUNDIR BERTH_CGROUP=$BERTH_CGROUP $BERTH_TUI")
+tm capture-pane -p -t tui >"$tmp/screen.txt"
+
+cg_cpu='' cg_rss=''
+if $have_cgtop; then
+        say "systemd-cgtop over the same cgroups: ${WINDOW}s at its default refresh"
+        read -r cg_cpu cg_rss _ < <(measure cgtop "env TERM=screen-256color systemd-cgtop -d 1 /$BERTH_CGROUP")
+        tm kill-session -t cgtop
+fi
+
+# ---- responsiveness of berth-tui --------------------------------------------------------------
+
+# The clock without a fork (date would add milliseconds to every sample): nanoseconds.
+clock_ns() { local t=${EPOCHREALTIME/./}; t0=$((10#$t * 1000)); }
+# wait_screen SESSION ERE: polls the screen until a line matches; prints the nanoseconds since
+# $t0, or fails after 5 s.
+wait_screen() {
+        local t=${EPOCHREALTIME/./} end
+        end=$((10#$t + 5000000))
+        while [ "${EPOCHREALTIME/./}" -lt "$end" ]; do
+                if tm capture-pane -p -t "$1" | grep -Eq -- "$2"; then
+                        t=${EPOCHREALTIME/./}
+                        echo $((10#$t * 1000 - t0))
+                        return 0
+                fi
+        done
+        return 1
+}
+
+# The floor of this way of measuring: a key typed into cat until tmux shows it.
+say "harness floor: $KEYS keys echoed by cat"
+tm new-session -d -s floor -x 80 -y 24 "stty -echo; cat"
+sleep 0.5
+: >"$tmp/floor-key"
+for i in $(seq "$KEYS"); do
+        clock_ns
+        tm send-keys -t floor -l "k$i"
+        tm send-keys -t floor Enter
+        wait_screen floor "^k$i\$" >>"$tmp/floor-key" || die "cat never echoed"
+done
+tm kill-session -t floor
+
+say "key presses: $KEYS"
+: >"$tmp/tui-key"
+for i in $(seq "$KEYS"); do
+        if [ $((i % 2)) = 1 ]; then k='>' want='Sort STATE'; else k='<' want='Sort NAME'; fi
+        clock_ns
+        tm send-keys -t tui "$k"
+        wait_screen tui "$want" >>"$tmp/tui-key" || die "key '$k': the screen did not change"
+done
+
+victim=${names[0]}
+say "state changes by the CLI: $STATES freezes and thaws of $victim"
+: >"$tmp/tui-state"
+for i in $(seq "$STATES"); do
+        berth freeze "$victim" >/dev/null
+        clock_ns
+        wait_screen tui "^$victim +FROZEN" >>"$tmp/tui-state" || die "FROZEN never showed"
+        berth thaw "$victim" >/dev/null
+        clock_ns
+        wait_screen tui "^$victim +RUNNING" >>"$tmp/tui-state" || die "RUNNING never showed"
+done
+
+# ---- report ----------------------------------------------------------------------------------
+
+ms() { awk -v s="$1" 'BEGIN { if (s == "") print "-"; else printf "%.1f", s * 1000 }'; }
+key_med=$(stat_of tui key median) key_max=$(stat_of tui key max)
+floor_med=$(stat_of floor key median) floor_max=$(stat_of floor key max)
+st_med=$(stat_of tui state median) st_max=$(stat_of tui state max)
+tui_mib=$(awk -v k="$tui_rss" 'BEGIN { printf "%.2f", k / 1024 }')
+cg_mib=$([ -n "$cg_rss" ] && awk -v k="$cg_rss" 'BEGIN { printf "%.2f", k / 1024 }' || :)
+
+printf '\nberth-tui with %d containers (%d running), refresh 1 s, %d s window\n\n' \
+        "$CONTAINERS" "$RUNNING" "$WINDOW"
+printf '%-30s %12s %14s %8s %10s %8s\n' metric berth-tui systemd-cgtop ratio target verdict
+row() { # metric berth peer target-value target-text
+        printf '%-30s %12s %14s %8s %10s %8s\n' "$1" "$2" "${3:--}" "$(ratio "$2" "$3")" "$5" \
+                "$(verdict "$2" "$4")"
+}
+row "CPU, % of one core" "$tui_cpu" "$cg_cpu" 2 "<= 2"
+row "RSS peak, MiB" "$tui_mib" "$cg_mib" 8 "<= 8"
+row "key to screen, median ms" "$(ms "$key_med")" "" 16.7 "<= 16.7"
+row "key to screen, max ms" "$(ms "$key_max")" "" 16.7 "<= 16.7"
+row "  (floor: cat's echo, median)" "$(ms "$floor_med")" "" "" ""
+row "  (floor: cat's echo, max)" "$(ms "$floor_max")" "" "" ""
+row "CLI change to screen, med ms" "$(ms "$st_med")" "" 100 "<= 100"
+row "CLI change to screen, max ms" "$(ms "$st_max")" "" 100 "<= 100"
+printf '\nThe screen after the window (tmux capture-pane, 120x40):\n\n'
+cat "$tmp/screen.txt"
+
+for v in "$tui_cpu:2" "$tui_mib:8" "$(ms "$key_max"):16.7" "$(ms "$st_max"):100"; do
+        [ "$(verdict "${v%%:*}" "${v##*:}")" = ok ] || exit 1
+done
+exit 0
