@@ -10,7 +10,6 @@
 
 /* How often countdowns of running jobs are redrawn. */
 #define JOB_TICK_USEC (250 * USEC_PER_MSEC)
-/* State events come in bursts (start: STARTING then RUNNING); one refresh follows them. */
 #define EVENT_REFRESH_DELAY_USEC (50 * USEC_PER_MSEC)
 #define HOSTNAME_TIMEOUT_USEC (5 * USEC_PER_SEC)
 
@@ -76,6 +75,7 @@ App *app_free(App *app)
         }
         free(app->events_error);
         free(app->refresh_error);
+        action_request_done(&app->pending_session);
         free(app);
         return NULL;
 }
@@ -117,27 +117,28 @@ static char *lowercase(const char *s)
 }
 
 /* Without a live event source, state changes are found by comparing refreshes; they are
- * logged with the time they were noticed. */
+ * logged with the time they were noticed. Both lists are sorted by name: one merge pass. */
 static void log_polled_changes(App *app, const BerthInfo *infos, size_t n)
 {
-        for (size_t i = 0; i < n; i++) {
-                Row *row = table_find(app->table, infos[i].name);
-                if (!row) {
-                        app_log_event(app, 0, infos[i].name, "defined");
-                        continue;
+        Table *t = app->table;
+        size_t i = 0, j = 0;
+        while (i < n || j < t->n_rows) {
+                int c = i == n             ? 1
+                        : j == t->n_rows   ? -1
+                                           : strcmp(infos[i].name, t->rows[j]->info.name);
+                if (c < 0)
+                        app_log_event(app, 0, infos[i++].name, "defined");
+                else if (c > 0)
+                        app_log_event(app, 0, t->rows[j++]->info.name, "removed");
+                else {
+                        if (infos[i].state != t->rows[j]->info.state) {
+                                _cleanup_free_ char *s =
+                                        lowercase(berth_state_to_string(infos[i].state));
+                                app_log_event(app, 0, infos[i].name, s);
+                        }
+                        i++;
+                        j++;
                 }
-                if (row->info.state != infos[i].state) {
-                        _cleanup_free_ char *s = lowercase(berth_state_to_string(infos[i].state));
-                        app_log_event(app, 0, infos[i].name, s);
-                }
-        }
-        for (size_t i = 0; i < app->table->n_rows; i++) {
-                const char *name = app->table->rows[i]->info.name;
-                bool found = false;
-                for (size_t k = 0; k < n && !found; k++)
-                        found = streq(infos[k].name, name);
-                if (!found)
-                        app_log_event(app, 0, name, "removed");
         }
 }
 
@@ -158,7 +159,7 @@ void app_refresh(App *app)
                 app->refresh_error = escape_str(berth_error_message(err, r));
                 return;
         }
-        if (!app->events_live && app->n_refreshes > 0)
+        if (!app->events_live && !app->batch && app->n_refreshes > 0)
                 log_polled_changes(app, infos, n);
         table_update(app->table, infos, n, now);
         berth_info_array_free(infos, n);
@@ -174,6 +175,14 @@ typedef struct EventResult {
         Reaction reaction;
 } EventResult;
 
+/* Events come in bursts (a start is STARTING, RUNNING, READY; a create DEFINED and CHANGED):
+ * one refresh a moment later serves them all. */
+static void refresh_soon(App *app)
+{
+        uint64_t soon = now_usec() + EVENT_REFRESH_DELAY_USEC;
+        app->next_refresh_usec = MIN(app->next_refresh_usec, soon);
+}
+
 static int on_event(const BerthEvent *ev, void *userdata)
 {
         EventResult *res = userdata;
@@ -185,13 +194,11 @@ static int on_event(const BerthEvent *ev, void *userdata)
         case BERTH_EVENT_STATE: {
                 _cleanup_free_ char *s = lowercase(berth_state_to_string(ev->state));
                 app_log_event(app, ev->timestamp_usec, ev->name, s);
-                if (!table_apply_state(app->table, ev->name, ev->state, ev->init_pid,
-                                       ev->timestamp_usec))
-                        res->reaction |= REACT_REFRESH;
+                (void)table_apply_state(app->table, ev->name, ev->state, ev->init_pid,
+                                        ev->timestamp_usec);
                 res->reaction |= REACT_REVIEW;
                 /* The stats of the new state (a started init's pids) come with a refresh. */
-                uint64_t soon = now_usec() + EVENT_REFRESH_DELAY_USEC;
-                app->next_refresh_usec = MIN(app->next_refresh_usec, soon);
+                refresh_soon(app);
                 break;
         }
         case BERTH_EVENT_DEFINED:
@@ -204,7 +211,8 @@ static int on_event(const BerthEvent *ev, void *userdata)
                 _cleanup_free_ char *s = lowercase(what ? what : "changed");
                 if (ev->type != BERTH_EVENT_CHANGED)
                         app_log_event(app, ev->timestamp_usec, ev->name, s);
-                res->reaction |= REACT_REFRESH;
+                res->reaction |= REACT_REDRAW;
+                refresh_soon(app);
                 break;
         }
         default:
@@ -325,9 +333,13 @@ Reaction app_run(App *app, const ActionRequest *req)
         bool session = req->kind == ACTION_CONSOLE || req->kind == ACTION_SHELL;
         Job *j;
 
-        if (app->session)
+        if (app->session || app->pending_session.name)
                 return REACT_NONE;
-        int r = jobs_start(&app->jobs, app->backend, req, session, &j);
+        if (session) {
+                action_request_copy(&app->pending_session, req);
+                return REACT_SESSION;
+        }
+        int r = jobs_start(&app->jobs, app->backend, req, false, &j);
         if (r < 0) {
                 app_status(app, true, "%s '%s': start a process: %s", action_to_string(req->kind),
                            req->name, strerror(-r));
@@ -338,13 +350,23 @@ Reaction app_run(App *app, const ActionRequest *req)
                 if (t >= 0)
                         j->deadline_usec = j->started_usec + (uint64_t)t * USEC_PER_SEC;
         }
-        if (session) {
-                app->session = j;
-                return REACT_SESSION;
-        }
         /* The job's own line replaces an older message at once. */
         app->status_usec = 0;
         return REACT_REDRAW;
+}
+
+int app_start_session(App *app)
+{
+        Job *j;
+        int r = jobs_start(&app->jobs, app->backend, &app->pending_session, true, &j);
+        if (r < 0)
+                app_status(app, true, "%s '%s': start a process: %s",
+                           action_to_string(app->pending_session.kind), app->pending_session.name,
+                           strerror(-r));
+        else
+                app->session = j;
+        action_request_done(&app->pending_session);
+        return r;
 }
 
 /* ---- timer -------------------------------------------------------------------------------- */

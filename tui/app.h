@@ -106,6 +106,8 @@ struct App {
         char *refresh_error;
 
         Job *session; /* the console or shell that has the terminal */
+        ActionRequest pending_session; /* asked for; starts once the screen is suspended */
+        bool batch;   /* plain-text frames: no event line, nothing interactive */
         bool quit;
 };
 
@@ -135,8 +137,11 @@ __attribute__((format(printf, 3, 4))) void app_status(App *app, bool error, cons
                                                         ...);
 void app_log_event(App *app, uint64_t timestamp_usec, const char *name, const char *what);
 
-/* Starts an action on a container as a job; its result lands in the status line. */
+/* Starts an action on a container as a job; its result lands in the status line. A console
+ * or shell is only noted (REACT_SESSION): the main loop suspends the screen first and then
+ * calls app_start_session(), so the session never races curses for the terminal. */
 Reaction app_run(App *app, const ActionRequest *req);
+int app_start_session(App *app);
 
 /* The key table (actions.c). */
 Reaction app_handle_key(App *app, int key);

@@ -7,7 +7,6 @@
 
 #include "backend.h"
 #include "fileio.h"
-#include "strv.h"
 
 /* The library's default timeout of one request to a monitor, for actions. */
 #define ACTION_CALL_TIMEOUT_USEC (10 * 1000 * 1000ULL)
@@ -18,7 +17,6 @@ typedef struct BerthBackend {
         Backend backend;
         BerthContext *ctx;
         BerthEvents *events;
-        bool have_info_all; /* false once berth_info_all said EOPNOTSUPP */
         BackendProgressFunc progress;
         void *progress_userdata;
 } BerthBackend;
@@ -28,40 +26,9 @@ static BerthBackend *B(Backend *b)
         return (BerthBackend *)b;
 }
 
-/* Until berth_info_all() is implemented: the list and one info per container. */
-static int infos_one_by_one(BerthBackend *bb, BerthInfo **ret, size_t *ret_n,
-                            BerthError **reterr)
-{
-        _cleanup_strv_free_ char **names = NULL;
-        int r = berth_list(bb->ctx, &names, reterr);
-        if (r < 0)
-                return r;
-        size_t n = strv_length(names), k = 0;
-        BerthInfo *infos = xcalloc(n + 1, sizeof(BerthInfo));
-        for (size_t i = 0; i < n; i++) {
-                /* A container destroyed since the listing is simply left out. */
-                if (berth_info(bb->ctx, names[i], &infos[k], NULL) >= 0)
-                        k++;
-        }
-        *ret = infos;
-        *ret_n = k;
-        return 0;
-}
-
 static int bb_infos(Backend *b, BerthInfo **ret, size_t *ret_n, BerthError **reterr)
 {
-        BerthBackend *bb = B(b);
-        if (bb->have_info_all) {
-                _cleanup_(berth_error_freep) BerthError *err = NULL;
-                int r = berth_info_all(bb->ctx, ret, ret_n, &err);
-                if (r != -EOPNOTSUPP) {
-                        if (r < 0 && reterr)
-                                *reterr = TAKE_PTR(err);
-                        return r;
-                }
-                bb->have_info_all = false;
-        }
-        return infos_one_by_one(bb, ret, ret_n, reterr);
+        return berth_info_all(B(b)->ctx, ret, ret_n, reterr);
 }
 
 static int bb_events_open(Backend *b, BerthError **reterr)
@@ -231,7 +198,6 @@ int backend_berth_new(const BerthContextOptions *opts, Backend **ret, BerthError
 {
         BerthBackend *bb = xcalloc(1, sizeof(*bb));
         bb->backend.ops = &berth_backend_ops;
-        bb->have_info_all = true;
         int r = berth_context_new(opts, &bb->ctx, reterr);
         if (r < 0) {
                 free(bb);

@@ -282,17 +282,23 @@ static void draw(App *app, Frame **f)
         screen_blit(*f, cy, cx);
 }
 
-/* Hands the terminal to a console or shell child and shows where we are going. */
-static void session_begin(App *app)
+/* Gives the terminal back to the shell's modes, says where we are going, and only then starts
+ * the console or shell child, which sets the terminal up for itself. */
+static bool session_begin(App *app)
 {
+        const ActionRequest *req = &app->pending_session;
         screen_suspend();
-        const Job *j = app->session;
-        if (j && j->req.kind == ACTION_CONSOLE)
+        if (req->kind == ACTION_CONSOLE)
                 printf("berth-tui: console of '%s'; Ctrl-a q returns to the dashboard\n",
-                       j->req.name);
-        else if (j)
-                printf("berth-tui: shell in '%s'; exit returns to the dashboard\n", j->req.name);
+                       req->name);
+        else
+                printf("berth-tui: shell in '%s'; exit returns to the dashboard\n", req->name);
         fflush(stdout);
+        if (app_start_session(app) < 0) {
+                screen_resume();
+                return false;
+        }
+        return true;
 }
 
 static void session_end(void)
@@ -333,9 +339,9 @@ static int run_interactive(App *app, const sigset_t *mask)
                         in_session = false;
                         react |= REACT_REDRAW;
                 }
-                if (react & REACT_SESSION && app->session) {
-                        session_begin(app);
-                        in_session = true;
+                if (react & REACT_SESSION && app->pending_session.name) {
+                        in_session = session_begin(app);
+                        react |= REACT_REDRAW;
                 }
                 if (react & REACT_QUIT)
                         break;
@@ -415,6 +421,7 @@ int main(int argc, char *argv[])
         app->table->sort_reverse = arg_reverse;
         app->table->show_stopped = !arg_hide_stopped;
 
+        app->batch = arg_batch;
         if (arg_batch)
                 r = run_batch(app, &wait_mask);
         else

@@ -184,6 +184,32 @@ keys m '>'
 wait_pane "the dashboard answers keys after the console" m "Sort STATE"
 keys m '<'
 
+# ---- a shell -----------------------------------------------------------------------------------
+keys m e
+wait_pane "e leaves the dashboard for a shell" m "shell in '$a'"
+sleep 0.5
+keys m -l "echo shell-\$((6*7))-\$(hostname)"; keys m Enter
+wait_pane "the shell runs inside the container" m "^shell-42-$a"
+keys m -l exit; keys m Enter
+wait_pane "exit returns to the dashboard" m "shell '$a': detached"
+
+# ---- restart, clone --------------------------------------------------------------------------
+pid0=$(init_pid "$a")
+keys m R
+check "R restarts $a (a new init pid)" wait_until 40 sh -c \
+        "p=\$('$BERTH_BIN' info '$a' | sed -n 's/^PID: *//p'); [ -n \"\$p\" ] && [ \"\$p\" != - ] && [ \"\$p\" != '$pid0' ]"
+wait_pane "restart reports done" m "restart '$a': done"
+keys m C
+wait_pane "C asks for the clone's name" m "clone '$a' as:"
+k=$(name k)
+keys m -l "$k"; keys m Enter
+check "the clone job ends" wait_until 30 pane_has m "clone '$a': created|clone.*not implemented"
+if pane_has m "not implemented"; then
+        skip "clone" "libberth has no clones yet (the status line shows its error)"
+else
+        check "the clone $k exists (CLI)" sh -c "'$BERTH_BIN' ls | grep -qx '$k'"
+fi
+
 # ---- resize ----------------------------------------------------------------------------------
 tm resize-window -t m -x 80 -y 24
 check "at 80x24 the key bar is on the last line" wait_until 5 line_is m 24 '^F1Help'
