@@ -4,13 +4,17 @@
 
 Usage: tui-latency.py TUI BERTH VICTIM KEYS STATES OUTDIR
 
-Runs the dashboard on a pty of 120x40 whose output feeds a terminal emulator (pyte), so the
-time is taken the moment the screen holds the change, without a multiplexer in between:
+Runs the dashboard on a pty of 120x40, without a multiplexer in between. Its output feeds a
+terminal emulator (pyte); a sample ends at the read of the output after which the emulated
+screen shows the change, timed when the bytes arrived (the emulator's own time is not part of
+it):
 
   key    '>' or '<' written to the pty until the header shows the new sort column
-  state  'berth freeze VICTIM' (or thaw) returning until VICTIM's row shows FROZEN (RUNNING)
+  state  'berth freeze VICTIM' (or thaw) returning until VICTIM's row shows FROZEN (RUNNING);
+         0 when the screen had it before the command returned. Also from the command's start
+         (its whole run included), in OUTDIR/tui-cli.
 
-Samples (nanoseconds, one a line) go to OUTDIR/tui-key and OUTDIR/tui-state.
+Samples (nanoseconds, one a line) go to OUTDIR/tui-key, OUTDIR/tui-state and OUTDIR/tui-cli.
 """
 import fcntl
 import os
@@ -70,6 +74,23 @@ class Dashboard:
             self.pump((deadline - now) / 1e9)
         return time.monotonic_ns() - t0
 
+    def answer(self, pred, t0):
+        """Nanoseconds from t0 until the read after which the emulated screen satisfies pred:
+        the time the dashboard's output arrived, not the emulator's time to process it."""
+        deadline = t0 + int(TIMEOUT * 1e9)
+        while True:
+            now = time.monotonic_ns()
+            if now > deadline:
+                raise SystemExit("tui-latency: the screen never showed the change")
+            r, _, _ = select.select([self.fd], [], [], (deadline - now) / 1e9)
+            if not r:
+                continue
+            data = os.read(self.fd, 65536)
+            arrived = time.monotonic_ns()
+            self.stream.feed(data)
+            if pred(self.screen.display):
+                return arrived - t0
+
 
 def main():
     tui, berth, victim, nkeys, nstates, outdir = sys.argv[1:7]
@@ -79,23 +100,30 @@ def main():
 
     with open(os.path.join(outdir, "tui-key"), "w") as out:
         for i in range(int(nkeys)):
-            key, want = (">", "Sort STATE") if i % 2 == 0 else ("<", "Sort NAME")
+            key, col = (">", "STATE") if i % 2 == 0 else ("<", "NAME ")
             d.settle()
             t0 = time.monotonic_ns()
             os.write(d.fd, key.encode())
-            out.write("%d\n" % d.wait_for(lambda lines: want in lines[1], t0))
+            took = d.answer(lambda lines: ("Sort " + col) in lines[1] + " ", t0)
+            out.write("%d\n" % took)
 
     def row_shows(state):
         return lambda lines: any(l.startswith(victim + " ") and (" %s " % state) in l
                                  for l in lines)
 
-    with open(os.path.join(outdir, "tui-state"), "w") as out:
+    with open(os.path.join(outdir, "tui-state"), "w") as out, \
+            open(os.path.join(outdir, "tui-cli"), "w") as cli:
         for _ in range(int(nstates)):
             for verb, state in (("freeze", "FROZEN"), ("thaw", "RUNNING")):
                 d.settle()
-                subprocess.run([berth, verb, victim], check=True, stdout=subprocess.DEVNULL)
                 t0 = time.monotonic_ns()
-                out.write("%d\n" % d.wait_for(row_shows(state), t0))
+                subprocess.run([berth, verb, victim], check=True, stdout=subprocess.DEVNULL)
+                returned = time.monotonic_ns() - t0
+                took = d.answer(row_shows(state), t0)
+                # From the CLI's start (its own run included), and after it returned (0: the
+                # screen had the change before the command was back).
+                cli.write("%d\n" % took)
+                out.write("%d\n" % max(0, took - returned))
 
     os.write(d.fd, b"q")
     try:
