@@ -287,12 +287,13 @@ static void draw(App *app, Frame **f)
 static bool session_begin(App *app)
 {
         const ActionRequest *req = &app->pending_session;
+        /* Straight to the terminal, not through a frame: escaped here. */
+        _cleanup_free_ char *name = escape_str(req->name);
         screen_suspend();
         if (req->kind == ACTION_CONSOLE)
-                printf("berth-tui: console of '%s'; Ctrl-a q returns to the dashboard\n",
-                       req->name);
+                printf("berth-tui: console of '%s'; Ctrl-a q returns to the dashboard\n", name);
         else
-                printf("berth-tui: shell in '%s'; exit returns to the dashboard\n", req->name);
+                printf("berth-tui: shell in '%s'; exit returns to the dashboard\n", name);
         fflush(stdout);
         if (app_start_session(app) < 0) {
                 screen_resume();
