@@ -194,11 +194,13 @@ static int on_event(const BerthEvent *ev, void *userdata)
         case BERTH_EVENT_STATE: {
                 _cleanup_free_ char *s = lowercase(berth_state_to_string(ev->state));
                 app_log_event(app, ev->timestamp_usec, ev->name, s);
-                (void)table_apply_state(app->table, ev->name, ev->state, ev->init_pid,
-                                        ev->timestamp_usec);
+                /* The event has all the table shows of a state; the stats of the new state (a
+                 * started init's pids) come with the next regular refresh. An unknown name
+                 * is a container the list does not have yet. */
+                if (!table_apply_state(app->table, ev->name, ev->state, ev->init_pid,
+                                       ev->timestamp_usec))
+                        refresh_soon(app);
                 res->reaction |= REACT_REVIEW;
-                /* The stats of the new state (a started init's pids) come with a refresh. */
-                refresh_soon(app);
                 break;
         }
         case BERTH_EVENT_DEFINED:

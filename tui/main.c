@@ -282,6 +282,21 @@ static void draw(App *app, Frame **f)
         screen_blit(*f, cy, cx);
 }
 
+/* Does what a reaction asks for and draws the result. */
+static void apply(App *app, Reaction react, Frame **f, bool in_session)
+{
+        if (react & REACT_REFRESH) {
+                app_refresh(app);
+                app->next_refresh_usec = now_usec() + arg_delay;
+        }
+        if (react & REACT_DETAIL && app->view == VIEW_DETAIL)
+                app_load_detail(app);
+        if (react & (REACT_REVIEW | REACT_REFRESH))
+                table_rebuild_view(app->table);
+        if (!in_session && react != REACT_NONE)
+                draw(app, f);
+}
+
 /* Gives the terminal back to the shell's modes, says where we are going, and only then starts
  * the console or shell child, which sets the terminal up for itself. */
 static bool session_begin(App *app)
@@ -308,6 +323,8 @@ static void session_end(void)
          * blocked, so this works from the background. */
         (void)tcsetpgrp(STDIN_FILENO, getpgrp());
         screen_resume();
+        /* The window may have been resized meanwhile. */
+        screen_resize();
 }
 
 static int run_interactive(App *app, const sigset_t *mask)
@@ -331,8 +348,6 @@ static int run_interactive(App *app, const sigset_t *mask)
         Reaction react = REACT_REDRAW;
         bool in_session = false;
         while (!got_quit) {
-                uint64_t now = now_usec();
-                react |= app_tick(app, now);
                 react |= app_process_jobs(app);
 
                 if (in_session && !app->session) {
@@ -346,16 +361,10 @@ static int run_interactive(App *app, const sigset_t *mask)
                 }
                 if (react & REACT_QUIT)
                         break;
-                if (react & REACT_REFRESH) {
-                        app_refresh(app);
-                        app->next_refresh_usec = now_usec() + arg_delay;
-                }
-                if (react & REACT_DETAIL && app->view == VIEW_DETAIL)
-                        app_load_detail(app);
-                if (react & (REACT_REVIEW | REACT_REFRESH))
-                        table_rebuild_view(app->table);
-                if (!in_session && react != REACT_NONE)
-                        draw(app, &f);
+                apply(app, react, &f, in_session);
+                /* The timer's work (a stats refresh takes a while with many containers) comes
+                 * only once what a key or an event asked for is on the screen. */
+                apply(app, app_tick(app, now_usec()), &f, in_session);
                 react = REACT_NONE;
 
                 struct pollfd fds[POLL_FDS_MAX];
@@ -371,7 +380,9 @@ static int run_interactive(App *app, const sigset_t *mask)
                                                            .events = POLLIN};
                 wait_fds(fds, n, app_next_wakeup(app, now_usec()), mask);
 
-                if (got_winch) {
+                /* During a session the terminal is not ours: the size is looked at again
+                 * when the screen comes back. */
+                if (got_winch && !in_session) {
                         got_winch = 0;
                         screen_resize();
                         react |= REACT_REDRAW;
