@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* berth-tui: the dashboard. Options, signals and the main loop: one ppoll over the terminal,
+/* berth-tui: the dashboard. Options, signals and the main loop: one poll over the terminal,
  * the library's event source and the jobs' sockets, with a timer for the stats refresh. */
 #include <getopt.h>
 #include <locale.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/signalfd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -167,6 +168,7 @@ static int parse_argv(int argc, char *argv[])
 /* ---- signals ------------------------------------------------------------------------------ */
 
 static volatile sig_atomic_t got_quit, got_winch;
+static int sig_fd = -EBADF;
 
 static void on_quit_signal(int sig)
 {
@@ -188,10 +190,13 @@ static void on_crash(int sig)
 static const int quit_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS};
 
-/* The quit signals and SIGWINCH are blocked except inside ppoll, so none is lost between a
- * check and the wait. SIGTTOU is blocked for good: taking the terminal back after a session
- * happens from the background. */
-static void setup_signals(sigset_t *ret_wait_mask)
+/* The quit signals and SIGWINCH are blocked and read from a signalfd in the same poll as
+ * everything else: none is lost between a check and the wait, and none waits for a poll that
+ * never blocks (ppoll delivers its unblocked signals only when it returns EINTR, which it never
+ * does while an fd is ready, e.g. a terminal that hung up). The handlers stay installed only so
+ * that curses does not install its own. SIGTTOU is blocked for good: taking the terminal back
+ * after a session happens from the background. */
+static int setup_signals(void)
 {
         struct sigaction sa = {.sa_handler = on_quit_signal};
         sigset_t block;
@@ -205,7 +210,6 @@ static void setup_signals(sigset_t *ret_wait_mask)
         sa.sa_handler = on_winch;
         sigaction(SIGWINCH, &sa, NULL);
         sigaddset(&block, SIGWINCH);
-        sigaddset(&block, SIGTTOU);
 
         struct sigaction crash = {.sa_handler = on_crash, .sa_flags = SA_RESETHAND | SA_NODEFER};
         sigemptyset(&crash.sa_mask);
@@ -213,24 +217,39 @@ static void setup_signals(sigset_t *ret_wait_mask)
                 sigaction(crash_signals[i], &crash, NULL);
         signal(SIGPIPE, SIG_IGN);
 
-        sigprocmask(SIG_BLOCK, &block, ret_wait_mask);
-        sigaddset(ret_wait_mask, SIGTTOU);
-        for (size_t i = 0; i < ELEMENTSOF(quit_signals); i++)
-                sigdelset(ret_wait_mask, quit_signals[i]);
-        sigdelset(ret_wait_mask, SIGWINCH);
+        sig_fd = signalfd(-1, &block, SFD_CLOEXEC | SFD_NONBLOCK);
+        if (sig_fd < 0)
+                return negative_errno();
+        sigaddset(&block, SIGTTOU);
+        sigprocmask(SIG_BLOCK, &block, NULL);
+        return 0;
 }
 
-static void wait_fds(struct pollfd *fds, size_t n, uint64_t deadline, const sigset_t *mask)
+static void read_signals(void)
 {
-        int ms = deadline_to_poll_ms(deadline);
-        struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
-        (void)ppoll(fds, n, ms < 0 ? NULL : &ts, mask);
+        struct signalfd_siginfo si;
+        while (read(sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+                if (si.ssi_signo == SIGWINCH)
+                        got_winch = 1;
+                else
+                        got_quit = (int)si.ssi_signo;
+        }
+}
+
+/* Polls fds[0..n) and the signals until deadline (CLOCK_MONOTONIC); fds has room for one
+ * more entry, the signalfd's. */
+static void wait_fds(struct pollfd *fds, size_t n, uint64_t deadline)
+{
+        fds[n] = (struct pollfd){.fd = sig_fd, .events = POLLIN};
+        (void)poll(fds, n + 1, deadline_to_poll_ms(deadline));
+        read_signals();
 }
 
 /* ---- batch mode --------------------------------------------------------------------------- */
 
-static int run_batch(App *app, const sigset_t *mask)
+static int run_batch(App *app)
 {
+        struct pollfd none[1];
         long frames = 0;
 
         /* The first frame waits for a second sample, so that CPU use is known. */
@@ -238,7 +257,7 @@ static int run_batch(App *app, const sigset_t *mask)
         uint64_t next = now_usec() + MIN(arg_delay, 200 * USEC_PER_MSEC);
         for (;;) {
                 while (!got_quit && now_usec() < next)
-                        wait_fds(NULL, 0, next, mask);
+                        wait_fds(none, 0, next);
                 if (got_quit)
                         break;
                 app_refresh(app);
@@ -327,7 +346,7 @@ static void session_end(void)
         screen_resize();
 }
 
-static int run_interactive(App *app, const sigset_t *mask)
+static int run_interactive(App *app)
 {
         _cleanup_(berth_error_freep) BerthError *err = NULL;
         Frame *f = NULL;
@@ -367,10 +386,11 @@ static int run_interactive(App *app, const sigset_t *mask)
                 apply(app, app_tick(app, now_usec()), &f, in_session);
                 react = REACT_NONE;
 
-                struct pollfd fds[POLL_FDS_MAX];
+                struct pollfd fds[POLL_FDS_MAX + 1];
                 size_t n = 0;
-                if (!in_session)
-                        fds[n++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
+                /* During a session only a hangup of the terminal is of interest here (events
+                 * 0 still reports POLLHUP and POLLERR). */
+                fds[n++] = (struct pollfd){.fd = STDIN_FILENO, .events = in_session ? 0 : POLLIN};
                 int efd = app->events_live ? app->backend->ops->events_fd(app->backend) : -1;
                 if (efd >= 0)
                         fds[n++] = (struct pollfd){.fd = efd, .events = POLLIN};
@@ -378,8 +398,12 @@ static int run_interactive(App *app, const sigset_t *mask)
                         if (app->jobs.items[i]->fd >= 0)
                                 fds[n++] = (struct pollfd){.fd = app->jobs.items[i]->fd,
                                                            .events = POLLIN};
-                wait_fds(fds, n, app_next_wakeup(app, now_usec()), mask);
+                wait_fds(fds, n, app_next_wakeup(app, now_usec()));
 
+                /* The terminal went away (its window closed, its multiplexer died): nobody
+                 * is left to look, so leave as on SIGHUP instead of polling a dead fd. */
+                if (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL))
+                        got_quit = SIGHUP;
                 /* During a session the terminal is not ours: the size is looked at again
                  * when the screen comes back. */
                 if (got_winch && !in_session) {
@@ -387,7 +411,7 @@ static int run_interactive(App *app, const sigset_t *mask)
                         screen_resize();
                         react |= REACT_REDRAW;
                 }
-                if (efd >= 0 && fds[in_session ? 0 : 1].revents)
+                if (efd >= 0 && fds[1].revents)
                         react |= app_dispatch_events(app);
                 if (!in_session && fds[0].revents) {
                         int key;
@@ -414,7 +438,6 @@ int main(int argc, char *argv[])
 {
         _cleanup_(berth_error_freep) BerthError *err = NULL;
         _cleanup_(backend_freep) Backend *backend = NULL;
-        sigset_t wait_mask;
 
         setlocale(LC_ALL, "");
         int r = parse_argv(argc, argv);
@@ -426,7 +449,11 @@ int main(int argc, char *argv[])
                 fprintf(stderr, "berth-tui: %s\n", berth_error_message(err, r));
                 return EXIT_FAILURE;
         }
-        setup_signals(&wait_mask);
+        r = setup_signals();
+        if (r < 0) {
+                fprintf(stderr, "berth-tui: set up signals: %s\n", strerror(-r));
+                return EXIT_FAILURE;
+        }
 
         App *app = app_new(backend, arg_delay);
         app->table->sort = arg_sort;
@@ -435,9 +462,9 @@ int main(int argc, char *argv[])
 
         app->batch = arg_batch;
         if (arg_batch)
-                r = run_batch(app, &wait_mask);
+                r = run_batch(app);
         else
-                r = run_interactive(app, &wait_mask);
+                r = run_interactive(app);
         app_free(app);
         if (got_quit == SIGINT || got_quit == SIGTERM || got_quit == SIGHUP) {
                 /* Terminal restored: now die of the signal, so the caller sees why. */

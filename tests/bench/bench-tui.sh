@@ -83,6 +83,7 @@ mkdir -p "$BERTH_STORE" "$BERTH_RUNDIR"
 sock=berth-bench-tui-$$
 tm() { tmux -L "$sock" -f /dev/null "$@"; }
 names=()
+dash_pids=()
 
 preexisting_cgroups=()
 for d in /sys/fs/cgroup/*/"$BERTH_CGROUP" /sys/fs/cgroup/"$BERTH_CGROUP"; do
@@ -100,8 +101,13 @@ cleanup() {
         local rc=$? n m
         trap - EXIT INT TERM HUP
         set +e
+        [ -f "$tmp/dash-pids" ] && mapfile -t dash_pids <"$tmp/dash-pids"
         say "cleaning up"
         tm kill-server >/dev/null 2>&1
+        # The dashboards end when their terminal goes; anything still there is ended by PID.
+        for n in "${dash_pids[@]}"; do
+                kill -KILL "$n" 2>/dev/null
+        done
         for n in "${names[@]}"; do
                 { timeout 60 "$BERTH_BIN" stop "$n" --kill >/dev/null 2>&1
                   "$BERTH_BIN" destroy "$n" --force >/dev/null 2>&1; } &
@@ -147,6 +153,7 @@ measure() {
         pid=$(pgrep -P "$(tm display -p -t "$s" "#{pane_pid}")" | head -n 1 || :)
         [ -n "$pid" ] || pid=$(tm display -p -t "$s" '#{pane_pid}')
         [ -r "/proc/$pid/stat" ] || die "$s: the dashboard did not start"
+        echo "$pid" >>"$tmp/dash-pids"
         c0=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
         t0=$(now)
         sleep "$WINDOW"

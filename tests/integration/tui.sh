@@ -27,8 +27,16 @@ run_tui() {
         tm new-session -d -s "$s" -x "$cols" -y "$rows" \
                 "env TERM=screen-256color BERTH_STORE='$BERTH_STORE' BERTH_RUNDIR='$BERTH_RUNDIR' \
                  BERTH_CGROUP='$BERTH_CGROUP' BERTH_MONITOR='$BERTH_MONITOR' ${envs[*]} \
-                 '$TUI' $* ; echo \"tui-exit=\$?\"; stty -a >'$T/stty.$s'; sleep 600"
+                 '$TUI' $* ; echo \"tui-exit=\$?\"; stty -a >'$T/stty.$s'; sleep 600" || return 1
+        # Every dashboard is remembered by PID: teardown kills what is left, and the end of
+        # the test checks that none outlived its terminal.
+        wait_until 5 tui_pid "$s" || return 1
+        local p
+        p=$(tui_pid "$s")
+        TUI_PIDS+=("$p")
+        IT_BG_PIDS+=("$p")
 }
+TUI_PIDS=()
 pane() { tm capture-pane -p -t "$1" 2>/dev/null; }
 pane_has() { pane "$1" | grep -Eq -- "$2"; }
 pane_lacks() { ! pane_has "$1" "$2"; }
@@ -48,11 +56,12 @@ names_are() { [ "$(row_names "$1")" = "$2" ]; }
 row_count_is() { [ "$(pane "$1" | grep -cE "^$PFX")" = "$2" ]; }
 # line_is SESSION N ERE: line N of the pane matches.
 line_is() { pane "$1" | sed -n "$2p" | grep -Eq -- "$3"; }
-# The TUI's pid: the child of the pane's shell.
+# The TUI's pid: the child of the pane's shell (fails when there is none).
 tui_pid() {
-        local sh
-        sh=$(tm display -p -t "$1" '#{pane_pid}')
-        pgrep -P "$sh" -x berth-tui | head -n 1
+        local sh p
+        sh=$(tm display -p -t "$1" '#{pane_pid}' 2>/dev/null) || return 1
+        p=$(pgrep -P "$sh" -x berth-tui | head -n 1)
+        [ -n "$p" ] && echo "$p"
 }
 keys() { tm send-keys -t "$@"; }
 # job_landed WHAT ERE: waits for an action's result in the status line; when the library says
@@ -274,10 +283,32 @@ for sig in TERM INT SEGV; do
         check_eq "after SIG$sig the alternate screen is left" 0 "$(tm display -p -t "$s" '#{alternate_on}')"
 done
 
+# ---- the terminal goes away ------------------------------------------------------------------
+# A dashboard whose terminal disappears (here: its tmux server is killed) must end at once, not
+# poll a dead terminal.
+hup=$sock-hup
+IT_TEARDOWN_HOOKS+=("tmux -L '$hup' kill-server")
+tmux -L "$hup" -f /dev/null new-session -d -s h -x 80 -y 24 \
+        "env BERTH_STORE='$BERTH_STORE' BERTH_RUNDIR='$BERTH_RUNDIR' BERTH_CGROUP='$BERTH_CGROUP' \
+         '$TUI'; sleep 600" 3>&-
+hsh=$(tmux -L "$hup" display -p -t h '#{pane_pid}' 3>&-)
+hpid=""
+wait_until 5 pgrep -P "$hsh" -x berth-tui && hpid=$(pgrep -P "$hsh" -x berth-tui | head -n 1)
+IT_BG_PIDS+=($hpid)
+require "a dashboard runs on a second tmux server" test -n "$hpid"
+sleep 0.5
+tmux -L "$hup" kill-server 3>&-
+check "killing its tmux server ends berth-tui within a second" wait_until 1 pid_dead "$hpid"
+
 # ---- berth top ------------------------------------------------------------------------------
 out=$(PATH="$(dirname "$TUI"):$PATH" berth top -n 1 -d 0.1)
 check_match "berth top runs berth-tui (batch frame lists $a)" "^$a +RUNNING" "$out"
 
 tm kill-server
+left=""
+for p in "${TUI_PIDS[@]}"; do
+        wait_until 1 pid_dead "$p" || left="$left $p"
+done
+check_eq "no berth-tui outlives the tmux server (${#TUI_PIDS[@]} started)" "" "$left"
 check "stop $a" berth stop "$a"
 check "stop $b" berth stop "$b"
