@@ -300,6 +300,19 @@ static Reaction act_restart(App *app)
         return run_simple(app, ACTION_RESTART);
 }
 
+static Reaction act_adopt(App *app)
+{
+        Row *row = current_row(app);
+        if (!row)
+                return no_container(app);
+        if (!row->info.orphaned) {
+                app_status(app, false, "adopt '%s': it has its monitor (nothing to adopt)",
+                           row->info.name);
+                return REACT_REDRAW;
+        }
+        return run_simple(app, ACTION_ADOPT);
+}
+
 static Reaction act_freeze(App *app)
 {
         Row *row = current_row(app);
@@ -499,6 +512,7 @@ const KeyBinding key_table[] = {
         {{'S'}, V_CONTAINER, act_stop, "stop cleanly, with a countdown; again: kill now"},
         {{'k', TK_F(9)}, V_CONTAINER, act_kill, "kill (asks first)"},
         {{'R'}, V_CONTAINER, act_restart, "restart"},
+        {{'A'}, V_CONTAINER, act_adopt, "adopt an orphan (state ending in '!': its monitor died)"},
         {{'f'}, V_CONTAINER, act_freeze, "freeze, or thaw a frozen one"},
         {{'n'}, V_CONTAINER, act_snapshot, "take a snapshot (asks for a name and a comment)"},
         {{'C'}, V_CONTAINER, act_clone, "clone into a new container (asks for its name)"},

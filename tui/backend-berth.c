@@ -156,6 +156,8 @@ static int bb_act(Backend *b, const ActionRequest *req, BackendProgressFunc prog
                                      (req->force ? BERTH_DESTROY_FORCE : 0) |
                                              (req->snapshots ? BERTH_DESTROY_SNAPSHOTS : 0),
                                      reterr);
+        case ACTION_ADOPT:
+                return berth_adopt(ctx, n, reterr);
         case ACTION_HOSTNAME:
                 return read_hostname(ctx, n, ret_output, reterr);
         case ACTION_CONSOLE:

@@ -21,6 +21,7 @@ typedef enum ActionKind {
         ACTION_SNAPSHOT_DELETE,
         ACTION_CLONE,
         ACTION_DESTROY,
+        ACTION_ADOPT,    /* take an orphan (init alive, monitor dead) back under a monitor */
         ACTION_HOSTNAME, /* read the live hostname (the output is the hostname) */
         ACTION_CONSOLE,  /* sessions: need the terminal */
         ACTION_SHELL,

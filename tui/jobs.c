@@ -24,6 +24,7 @@ static const char *const action_names[_ACTION_MAX] = {
         [ACTION_SNAPSHOT_DELETE] = "delete snapshot",
         [ACTION_CLONE] = "clone",
         [ACTION_DESTROY] = "destroy",
+        [ACTION_ADOPT] = "adopt",
         [ACTION_HOSTNAME] = "hostname",
         [ACTION_CONSOLE] = "console",
         [ACTION_SHELL] = "shell",

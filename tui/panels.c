@@ -40,7 +40,7 @@ void panel_bar(Frame *f, int y, int x, int width, double fraction, const char *t
         frame_put(f, y, x + 1 + inner, 1, ROLE_LABEL, "]");
 }
 
-static void draw_host_line(App *app, Frame *f, int y, uint64_t now_real)
+static void draw_host_line(App *app, Frame *f, int y, int height, uint64_t now_real)
 {
         char text[48], a[16], b[16], clock[16];
         int x = frame_put(f, y, 0, -1, ROLE_TITLE, "berth-tui");
@@ -69,7 +69,7 @@ static void draw_host_line(App *app, Frame *f, int y, uint64_t now_real)
                 frame_put(f, y, f->width - (int)strlen(clock), -1, ROLE_NORMAL, clock);
 }
 
-static void draw_count_line(App *app, Frame *f, int y)
+static void draw_count_line(App *app, Frame *f, int y, int height, uint64_t now_real)
 {
         TableCounts c;
         table_counts(app->table, &c);
@@ -96,7 +96,7 @@ static void draw_count_line(App *app, Frame *f, int y)
                 frame_put(f, y, x, -1, ROLE_DIM, "   stopped hidden");
 }
 
-static void draw_event_line(App *app, Frame *f, int y)
+static void draw_event_line(App *app, Frame *f, int y, int height, uint64_t now_real)
 {
         int x = frame_put(f, y, 0, -1, ROLE_LABEL, app->events_live ? "Events" : "Changes");
         if (!app->events_live)
@@ -141,7 +141,7 @@ static char *job_summary(const Job *j, uint64_t now)
                          (unsigned long long)elapsed);
 }
 
-static void draw_status_line(App *app, Frame *f, int y)
+static void draw_status_line(App *app, Frame *f, int y, int height, uint64_t now_real)
 {
         uint64_t now = now_usec();
 
@@ -193,7 +193,7 @@ static const KeyHint help_hints[] = {
         {"Esc", "Back"},
 };
 
-static void draw_key_bar(App *app, Frame *f, int y)
+static void draw_key_bar(App *app, Frame *f, int y, int height, uint64_t now_real)
 {
         const KeyHint *h = table_hints;
         size_t n = ELEMENTSOF(table_hints);
@@ -236,7 +236,7 @@ size_t help_lines(char ***ret)
         return strv_length(lines);
 }
 
-static void draw_help(App *app, Frame *f, int y, int height)
+static void draw_help(App *app, Frame *f, int y, int height, uint64_t now_real)
 {
         _cleanup_strv_free_ char **lines = NULL;
         size_t n = help_lines(&lines);
@@ -263,31 +263,67 @@ static void draw_sort_menu(App *app, Frame *f, int y, int height)
         }
 }
 
+static void draw_table(App *app, Frame *f, int y, int height, uint64_t now_real)
+{
+        panel_table_draw(app, f, y, height, now_real, false);
+        if (app->sort_menu)
+                draw_sort_menu(app, f, y, height);
+}
+
+static void draw_table_batch(App *app, Frame *f, int y, int height, uint64_t now_real)
+{
+        panel_table_draw(app, f, y, height, now_real, true);
+}
+
+/* A panel: a band of the screen, a fixed number of lines or (0) what the others leave. */
+typedef struct Panel {
+        int height;
+        void (*draw)(App *app, Frame *f, int y, int height, uint64_t now_real);
+} Panel;
+
+static const Panel host_panel = {1, draw_host_line};
+static const Panel count_panel = {1, draw_count_line};
+static const Panel table_panel = {0, draw_table};
+static const Panel batch_table_panel = {0, draw_table_batch};
+static const Panel detail_panel = {0, panel_detail_draw};
+static const Panel help_panel = {0, draw_help};
+static const Panel event_panel = {1, draw_event_line};
+static const Panel status_panel = {1, draw_status_line};
+static const Panel key_panel = {1, draw_key_bar};
+
+/* Each view, top to bottom. The status line is second to last in every interactive view
+ * (app_cursor relies on it). */
+static const Panel *const views[_VIEW_MAX][8] = {
+        [VIEW_TABLE] = {&host_panel, &count_panel, &table_panel, &event_panel, &status_panel,
+                        &key_panel},
+        [VIEW_DETAIL] = {&host_panel, &count_panel, &detail_panel, &event_panel, &status_panel,
+                         &key_panel},
+        [VIEW_HELP] = {&host_panel, &count_panel, &help_panel, &event_panel, &status_panel,
+                       &key_panel},
+};
+static const Panel *const batch_view[8] = {&host_panel, &count_panel, &batch_table_panel};
+
+static void draw_panels(App *app, Frame *f, const Panel *const *panels, uint64_t now_real)
+{
+        int fixed = 0;
+        for (size_t i = 0; panels[i]; i++)
+                fixed += panels[i]->height;
+        int y = 0;
+        for (size_t i = 0; panels[i]; i++) {
+                int h = panels[i]->height ? panels[i]->height : f->height - fixed;
+                panels[i]->draw(app, f, y, h, now_real);
+                y += h;
+        }
+}
+
 void app_draw(App *app, Frame *f, uint64_t now_real)
 {
         frame_clear(f);
-        int body = f->height - HEADER_LINES - FOOTER_LINES;
         if (f->height < HEADER_LINES + FOOTER_LINES + 2 || f->width < 20) {
                 frame_put(f, 0, 0, -1, ROLE_ERROR, "berth-tui: the terminal is too small");
                 return;
         }
-        draw_host_line(app, f, 0, now_real);
-        draw_count_line(app, f, 1);
-        switch (app->view) {
-        case VIEW_DETAIL:
-                panel_detail_draw(app, f, HEADER_LINES, body, now_real);
-                break;
-        case VIEW_HELP:
-                draw_help(app, f, HEADER_LINES, body);
-                break;
-        default:
-                panel_table_draw(app, f, HEADER_LINES, body, now_real, false);
-                if (app->sort_menu)
-                        draw_sort_menu(app, f, HEADER_LINES, body);
-        }
-        draw_event_line(app, f, f->height - 3);
-        draw_status_line(app, f, f->height - 2);
-        draw_key_bar(app, f, f->height - 1);
+        draw_panels(app, f, views[app->view], now_real);
 }
 
 int app_batch_height(App *app)
@@ -298,9 +334,7 @@ int app_batch_height(App *app)
 void app_draw_batch(App *app, Frame *f, uint64_t now_real)
 {
         frame_clear(f);
-        draw_host_line(app, f, 0, now_real);
-        draw_count_line(app, f, 1);
-        panel_table_draw(app, f, HEADER_LINES, f->height - HEADER_LINES, now_real, true);
+        draw_panels(app, f, batch_view, now_real);
 }
 
 bool app_cursor(App *app, Frame *f, int *ret_y, int *ret_x)

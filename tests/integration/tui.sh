@@ -222,6 +222,20 @@ if job_landed "clone" "clone '$a': created"; then
         check "the clone $k exists (CLI)" sh -c "'$BERTH_BIN' ls | grep -qx '$k'"
 fi
 
+# ---- an orphan, adopted ------------------------------------------------------------------------
+bpid=$(init_pid "$b")
+mon=$(monitor_pids "$b")
+check "kill -9 the monitor of $b ($mon)" kill -9 $mon
+select_row "$b"
+wait_pane "the row marks the orphan with '!'" m "^$b +RUNNING! +$bpid "
+keys m A
+one_monitor() { [ "$(monitor_count "$1")" = 1 ]; }
+check "A adopts it: one monitor again" wait_until 10 one_monitor "$b"
+wait_pane "adopt reports done" m "adopt '$b': done"
+wait_pane "the row is plain RUNNING with the same init" m "^$b +RUNNING +$bpid "
+check_eq "the init is the same (CLI)" "$bpid" "$(init_pid "$b")"
+select_row "$a"
+
 # ---- resize ----------------------------------------------------------------------------------
 tm resize-window -t m -x 80 -y 24
 check "at 80x24 the key bar is on the last line" wait_until 5 line_is m 24 '^F1Help'
