@@ -6,10 +6,10 @@
 #     sudo bash tests/run.sh
 #
 # Phases: build dependencies (apt), build in build/, make check (unit tests, fuzz corpus replays
-# and the root-only integration tests), a sanitizer build in build-asan/ running the unit tests
-# and fuzz replays, and make distcheck. Every test result (each TAP test point in the .trs files)
-# is counted; the very last line of output is "N passed, N failed, N skipped". The exit status
-# is non-zero when anything failed or a phase broke.
+# and the root-only integration tests), a sanitizer build in build-asan/ running the unit tests,
+# fuzz replays and berth-tui's batch test, and make distcheck. Every test result (each TAP test
+# point in the .trs files) is counted; the very last line of output is "N passed, N failed, N
+# skipped". The exit status is non-zero when anything failed or a phase broke.
 #
 # Knobs (environment): CI (always run apt), JOBS (make -j, default nproc), BERTH_RUN_NO_APT=1
 # (never run apt), BERTH_RUN_SKIP_ASAN=1, BERTH_RUN_SKIP_DISTCHECK=1, and per-phase time caps
@@ -229,13 +229,15 @@ phase_asan() {
                 # The variable names changed: fall back to every check program (no integration).
                 tests=$(make_var . check_PROGRAMS)
         fi
+        # The dashboard over many real containers under the sanitizers (root; skips otherwise).
+        tests="$tests tests/integration/tui-batch.sh"
         export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:strict_string_checks=1}
         export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
         timeout -k 30 "$ASAN_TIMEOUT" make -j"$JOBS" check TESTS="$tests"
 }
 
 if [ "${BERTH_RUN_SKIP_ASAN:-}" != 1 ]; then
-        say "phase asan (build-asan/: unit and fuzz replay under ASan+UBSan)"
+        say "phase asan (build-asan/: unit, fuzz replay and berth-tui batch under ASan+UBSan)"
         run_phase phase_asan
         count_results build-asan
         record asan "$phase_rc" "$cnt_pass" "$cnt_fail" "$cnt_skip" build-asan/test-suite.log
