@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 
 #include "context.h"
@@ -75,6 +76,11 @@ BerthContext *berth_context_free(BerthContext *ctx)
                 free(ctx->rundir);
                 free(ctx->cgroup_parent);
                 free(ctx->cache);
+                for (size_t i = 0; i < ctx->n_config_cache; i++) {
+                        free(ctx->config_cache[i].name);
+                        config_free(ctx->config_cache[i].config);
+                }
+                free(ctx->config_cache);
                 free(ctx->config_file);
                 free(ctx->subuid_path);
                 free(ctx->subgid_path);
@@ -108,6 +114,44 @@ void context_progress(BerthContext *ctx, double fraction, const char *fmt, ...)
                 oom();
         va_end(ap);
         ctx->progress(line, fraction, ctx->progress_userdata);
+}
+
+int context_config_cached(BerthContext *ctx, const char *name, const BerthConfig **ret,
+                          BerthError **reterr)
+{
+        _cleanup_free_ char *path = context_config_path(ctx, name);
+        struct stat st;
+        if (stat(path, &st) < 0)
+                return berth_error_set(reterr, errno, "read config '%s'", path);
+
+        struct ConfigCacheEntry *e = NULL;
+        for (size_t i = 0; i < ctx->n_config_cache && !e; i++)
+                if (streq(ctx->config_cache[i].name, name))
+                        e = &ctx->config_cache[i];
+        /* A rename into place gives a new inode; an edit in place a new size or mtime. */
+        if (e && e->dev == st.st_dev && e->ino == st.st_ino && e->size == st.st_size &&
+            e->mtime.tv_sec == st.st_mtim.tv_sec && e->mtime.tv_nsec == st.st_mtim.tv_nsec) {
+                *ret = e->config;
+                return 0;
+        }
+        BerthConfig *c = NULL;
+        int r = config_load_file(path, &c, reterr);
+        if (r < 0)
+                return r;
+        if (!e) {
+                ctx->config_cache = xreallocarray(ctx->config_cache, ctx->n_config_cache + 1,
+                                                  sizeof(struct ConfigCacheEntry));
+                e = &ctx->config_cache[ctx->n_config_cache++];
+                *e = (struct ConfigCacheEntry){.name = xstrdup(name)};
+        }
+        config_free(e->config);
+        e->config = c;
+        e->dev = st.st_dev;
+        e->ino = st.st_ino;
+        e->size = st.st_size;
+        e->mtime = st.st_mtim;
+        *ret = c;
+        return 0;
 }
 
 int context_cgroup_layout(BerthContext *ctx, const CgroupLayout **ret)

@@ -2,9 +2,21 @@
 #pragma once
 
 #include "berth.h"
+#include <time.h>
+
 #include "cgroup/cgroup.h"
+#include "config/config.h"
 
 #define CALL_TIMEOUT_DEFAULT_USEC (10 * 1000000ULL)
+
+struct ConfigCacheEntry {
+        char *name;
+        dev_t dev;
+        ino_t ino;
+        off_t size;
+        struct timespec mtime;
+        BerthConfig *config;
+};
 
 struct BerthContext {
         char *store;
@@ -22,7 +34,18 @@ struct BerthContext {
         uint64_t call_timeout_usec;
 
         CgroupLayout *layout; /* detected on first use */
+
+        /* Parsed config.yaml files, kept while the file is the same (dev, inode, size,
+         * mtime): a dashboard that lists every container each second parses only what
+         * changed. */
+        struct ConfigCacheEntry *config_cache;
+        size_t n_config_cache;
 };
+
+/* The container's parsed config.yaml, from the cache when the file has not changed since;
+ * owned by the context, valid until the next call for the same name. */
+int context_config_cached(BerthContext *ctx, const char *name, const BerthConfig **ret,
+                          BerthError **reterr);
 
 /* The host's cgroup layout, detected once per context. */
 int context_cgroup_layout(BerthContext *ctx, const CgroupLayout **ret);

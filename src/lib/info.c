@@ -100,9 +100,8 @@ static void info_one(BerthContext *ctx, const char *name, BerthInfo *ret)
         };
 
         /* A broken config.yaml does not hide the state: `berth config validate` reports it. */
-        _cleanup_(config_freep) BerthConfig *c = NULL;
-        _cleanup_free_ char *cfg = context_config_path(ctx, name);
-        if (config_load_file(cfg, &c, NULL) >= 0) {
+        const BerthConfig *c = NULL;
+        if (context_config_cached(ctx, name, &c, NULL) >= 0) {
                 info_fill_config(&info, c);
                 if (c->rootfs_path) {
                         _cleanup_free_ char *dir = context_container_dir(ctx, name);

@@ -24,6 +24,12 @@
 static const char *prefix, *workdir;
 static BerthContext *ctx;
 
+/* For a test's description: the error, or "ok". */
+static const char *outcome(const BerthError *err, int r)
+{
+        return r < 0 ? berth_error_message(err, r) : "ok";
+}
+
 static char *cname(const char *what)
 {
         return xasprintf("%s%s", prefix, what);
@@ -102,7 +108,7 @@ static void test_quiet(void)
                 BerthError *err = NULL;
                 size_t written = SIZE_MAX;
                 int r = call_quietly(steps[i].call, n, &err, &written);
-                is_int(r, 0, "%s succeeds (%s)", steps[i].what, berth_error_message(err, r));
+                is_int(r, 0, "%s succeeds (%s)", steps[i].what, outcome(err, r));
                 is_int((int)written, 0, "%s writes nothing to stdout or stderr", steps[i].what);
                 berth_error_free(err);
         }
@@ -129,7 +135,7 @@ static void test_child_errors(void)
         _cleanup_free_ char *cfg = write_config("noinit", "init: {cmd: [/sbin/no-such-init]}\n");
         BerthCreateOptions o = {.template_name = "busybox", .config_path = cfg};
         r = berth_create(ctx, n, &o, &err);
-        is_int(r, 0, "create %s (%s)", n, berth_error_message(err, r));
+        is_int(r, 0, "create %s (%s)", n, outcome(err, r));
         err = berth_error_free(err);
         r = berth_start(ctx, n, NULL, &err);
         expect_error(r, err, ENOENT, "/sbin/no-such-init", "start with a missing init");
@@ -152,7 +158,7 @@ static void test_child_errors(void)
         _cleanup_free_ char *cfg2 = write_config("nobind", text);
         BerthCreateOptions o2 = {.template_name = "busybox", .config_path = cfg2};
         r = berth_create(ctx, n2, &o2, &err);
-        is_int(r, 0, "create %s (%s)", n2, berth_error_message(err, r));
+        is_int(r, 0, "create %s (%s)", n2, outcome(err, r));
         err = berth_error_free(err);
         r = berth_start(ctx, n2, NULL, &err);
         expect_error(r, err, EACCES, inner, "start with an unreachable bind source");
@@ -167,7 +173,7 @@ static void test_errnos(void)
         _cleanup_free_ char *n = cname("errno");
         BerthCreateOptions o = {.template_name = "busybox"};
         r = berth_create(ctx, n, &o, &err);
-        is_int(r, 0, "create %s (%s)", n, berth_error_message(err, r));
+        is_int(r, 0, "create %s (%s)", n, outcome(err, r));
         err = berth_error_free(err);
 
         r = berth_create(ctx, n, &o, &err);
@@ -177,7 +183,7 @@ static void test_errnos(void)
         expect_error(r, err, ESRCH, "not running", "stop of a stopped container");
         err = berth_error_free(err);
         r = berth_start(ctx, n, NULL, &err);
-        is_int(r, 0, "start (%s)", berth_error_message(err, r));
+        is_int(r, 0, "start (%s)", outcome(err, r));
         err = berth_error_free(err);
         r = berth_start(ctx, n, NULL, &err);
         expect_error(r, err, EALREADY, "already running", "a second start");
@@ -186,7 +192,7 @@ static void test_errnos(void)
         expect_error(r, err, EBUSY, "running", "destroy of a running container");
         err = berth_error_free(err);
         r = berth_destroy(ctx, n, BERTH_DESTROY_FORCE, &err);
-        is_int(r, 0, "destroy --force (%s)", berth_error_message(err, r));
+        is_int(r, 0, "destroy --force (%s)", outcome(err, r));
         err = berth_error_free(err);
 
         _cleanup_free_ char *ghost = cname("ghost");
@@ -207,6 +213,52 @@ static void test_errnos(void)
         is_int(berth_info(ctx, nb, &info, NULL), -ENOENT, "the broken config created nothing");
 }
 
+/* berth_info_all keeps parsed configs while their files are unchanged; a change, by rename or
+ * in place, is seen at once. */
+static void test_config_cache(void)
+{
+        BerthError *err = NULL;
+        _cleanup_free_ char *n = cname("cache");
+        _cleanup_free_ char *cfg = write_config("cache", "limits: {pids: 100}\n");
+        BerthCreateOptions o = {.template_name = "busybox", .config_path = cfg};
+        int r = berth_create(ctx, n, &o, &err);
+        is_int(r, 0, "create %s (%s)", n, outcome(err, r));
+        err = berth_error_free(err);
+        BerthInfo info = {};
+        ok(berth_info(ctx, n, &info, NULL) == 0 && info.pids_limit == 100, "info: pids 100");
+        berth_info_clear(&info);
+
+        char *yaml = NULL;
+        ok(berth_config_show(ctx, n, &yaml, NULL) == 0 && strstr(yaml, "pids: 100"),
+           "config shows pids 100");
+        /* In place, same size: only the mtime tells. */
+        char *p = yaml ? strstr(yaml, "pids: 100") : NULL;
+        if (p)
+                memcpy(p, "pids: 200", 9);
+        _cleanup_free_ char *path = xasprintf("%s/%s/config.yaml", getenv("BERTH_STORE"), n);
+        usleep(20000);
+        FILE *f = fopen(path, "r+e");
+        if (f) {
+                fputs(yaml, f);
+                fclose(f);
+        }
+        free(yaml);
+        ok(berth_info(ctx, n, &info, NULL) == 0 && info.pids_limit == 200,
+           "an edit in place of the same size is seen (pids %llu)",
+           (unsigned long long)info.pids_limit);
+        berth_info_clear(&info);
+
+        BerthInfo *all = NULL;
+        size_t k = 0;
+        ok(berth_info_all(ctx, &all, &k, NULL) == 0 && k >= 1, "info of every container");
+        bool seen = false;
+        for (size_t i = 0; i < k; i++)
+                seen = seen || (streq(all[i].name, n) && all[i].pids_limit == 200);
+        ok(seen, "info_all shows the edit too");
+        berth_info_array_free(all, k);
+        (void)berth_destroy(ctx, n, BERTH_DESTROY_FORCE, NULL);
+}
+
 int main(int argc, char **argv)
 {
         if (argc != 3) {
@@ -224,6 +276,7 @@ int main(int argc, char **argv)
         test_quiet();
         test_child_errors();
         test_errnos();
+        test_config_cache();
         berth_context_free(ctx);
         return tap_done();
 }
