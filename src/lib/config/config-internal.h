@@ -80,6 +80,8 @@ bool config_ifname_is_valid(const char *s);
 bool config_hwaddr_is_valid(const char *s);
 bool config_ipv4_cidr_is_valid(const char *s);
 bool config_ipv4_addr_is_valid(const char *s);
+bool config_ipv6_cidr_is_valid(const char *s);
+bool config_ipv6_addr_is_valid(const char *s);
 bool config_env_name_is_valid(const char *s, size_t len);
 
 

@@ -543,6 +543,19 @@ static int check_mount(Parser *p, const Node *item, const char *key, BerthMount 
 static int parse_list(Parser *p, const ConfigKey *k, const Node *v, const char *key, BerthConfig *c)
 {
         const ConfigList *l = k->list;
+        if (l->offset_array == offsetof(BerthConfig, network) && v->type == NODE_SCALAR &&
+            !v->null && streq(v->value, "none")) {
+                /* "network: none", the way people say it, for [{type: none}]. */
+                BerthNet *none = xcalloc(1, sizeof(BerthNet));
+                l->item_init(none);
+                none->type = BERTH_NET_NONE;
+                for (size_t i = 0; i < c->n_network; i++)
+                        l->item_done(&c->network[i]);
+                free(c->network);
+                c->network = none;
+                c->n_network = 1;
+                return 0;
+        }
         if (v->type != NODE_SEQ)
                 return node_error(p, v, key, "expected a list, got %s", node_kind(v));
         if (v->n_items > l->max)

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "../../shared/error.h"
+#include "../../shared/in-addr-util.h"
 
 #define CONFIG_MAX_BYTES (1024 * 1024) /* a config file larger than this is refused */
 #define CONFIG_MAX_DEPTH 16            /* nesting of mappings/sequences */
@@ -57,10 +58,30 @@ typedef struct BerthNet {
         char *bridge;  /* veth: host bridge */
         char *link;    /* macvlan/phys: host interface */
         char *hwaddr;  /* NULL: derived from the container name */
-        char *ipv4;    /* "10.0.3.10/24" */
-        char *gateway; /* "10.0.3.1" */
-        uint32_t mtu;  /* 0: default */
+        char *ipv4;     /* "10.0.3.10/24" */
+        char *gateway;  /* "10.0.3.1" */
+        char *ipv6;     /* "fd42::10/64" */
+        char *gateway6; /* "fd42::1" */
+        bool dhcp;      /* the guest asks for its address by DHCP (on berth's bridge: reserved) */
+        uint32_t mtu;   /* 0: default */
 } BerthNet;
+
+/* One entry of 'publish': "[HOSTADDR:]HOSTPORT:PORT[/tcp|/udp]" ("[::1]:8080:80" for IPv6). */
+typedef struct BerthPublish {
+        int family;        /* AF_UNSPEC: every local address; else host_addr's family */
+        InAddr host_addr;
+        uint16_t host_port;
+        uint16_t port;     /* inside the container */
+        int protocol;      /* IPPROTO_TCP (default) or IPPROTO_UDP */
+} BerthPublish;
+
+/* -EINVAL for anything but the form above with ports 1..65535. */
+int config_publish_parse(const char *s, BerthPublish *ret);
+/* Canonical text of p ("127.0.0.1:5353:53/udp"), for messages and comparisons. */
+char *config_publish_to_string(const BerthPublish *p);
+/* True when a and b cannot both be bound: same protocol and host port, and the same host
+ * address or either one on every address. */
+bool config_publish_conflict(const BerthPublish *a, const BerthPublish *b);
 
 typedef struct BerthMount {
         char *source;    /* host path (bind) or fs source */
@@ -95,8 +116,11 @@ typedef struct BerthConfig {
 
         BerthLimits limits;
 
+        /* Empty: the default interfaces of the global config (network.default in
+         * /etc/berth/berth.yaml); [{type: none}] (or "network: none"): loopback only. */
         BerthNet *network;
         size_t n_network;
+        char **publish;     /* host ports forwarded to the container: see BerthPublish */
 
         BerthMount *mounts;
         size_t n_mounts;
