@@ -372,10 +372,9 @@ static char *strdup_or_null(const char *s)
         return s ? xstrdup(s) : NULL;
 }
 
-static void net_copy(void *dst, const void *src)
+void berth_net_copy(BerthNet *dst, const BerthNet *s)
 {
-        const BerthNet *s = src;
-        *(BerthNet *)dst = (BerthNet){
+        *dst = (BerthNet){
                 .type = s->type,
                 .name = strdup_or_null(s->name),
                 .bridge = strdup_or_null(s->bridge),
@@ -388,6 +387,11 @@ static void net_copy(void *dst, const void *src)
                 .dhcp = s->dhcp,
                 .mtu = s->mtu,
         };
+}
+
+static void net_copy(void *dst, const void *src)
+{
+        berth_net_copy(dst, src);
 }
 
 static void mount_init(void *item)

@@ -66,6 +66,11 @@ typedef struct BerthNet {
         uint32_t mtu;   /* 0: default */
 } BerthNet;
 
+void berth_net_done(BerthNet *n);
+void berth_net_copy(BerthNet *dst, const BerthNet *src);
+/* A Linux interface name: 1..15 printable characters, no '/', ':' or space, not "." or "..". */
+bool config_ifname_is_valid(const char *s);
+
 /* One entry of 'publish': "[HOSTADDR:]HOSTPORT:PORT[/tcp|/udp]" ("[::1]:8080:80" for IPv6). */
 typedef struct BerthPublish {
         int family;        /* AF_UNSPEC: every local address; else host_addr's family */
