@@ -22,11 +22,13 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "config/config.h"
 #include "net/net.h"
+#include "path-util.h"
 #include "strv.h"
 
 static int die(BerthError *err, int r)
@@ -72,6 +74,10 @@ static int run(const char *rundir, const char *name, const char *cfg, bool usern
         int r = load(cfg, name, &c, &err);
         if (r < 0)
                 return die(err, r);
+        /* The monitor's runtime dir, where the plan is recorded. */
+        _cleanup_free_ char *dir = path_join(rundir, name);
+        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+                return die(NULL, -errno);
         r = net_container_check(rundir, name, c, g, &err);
         if (r < 0)
                 return die(err, r);
