@@ -122,7 +122,7 @@ check_eq "the host's ip_forward untouched with an uplink named" "$FWD_BEFORE" \
         "$(cat /proc/sys/net/ipv4/ip_forward)"
 check "network up again is a no-op" drv up "$BERTH_RUNDIR"
 check_eq "the same dnsmasq after a second up" "$dns_pid" "$(cat "$dir/dnsmasq.pid" 2>/dev/null)"
-check_match "status: up, dnsmasq, nft" "^bridge $BR up 1 exists 1 dnsmasq $dns_pid nft 1$" \
+check_match "status: up, dnsmasq, nft" "^bridge $BR up 1 dnsmasq $dns_pid nft 1$" \
         "$(drv status "$BERTH_RUNDIR")"
 
 # ---- two containers with static addresses, one privileged, one in a user namespace ----

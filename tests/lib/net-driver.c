@@ -165,7 +165,6 @@ int main(int argc, char **argv)
                         break;
                 else if (streq(o, "--bridge")) {
                         set(&g.bridge, v);
-                        set(&g.defaults[0].bridge, v);
                         i++;
                 } else if (streq(o, "--ipv4")) {
                         set(&g.ipv4, v);
@@ -193,16 +192,16 @@ int main(int argc, char **argv)
                 r = net_network_down(rest[n - 1], g.bridge, n == 2 && streq(rest[0], "--force"),
                                      &err);
         else if (streq(verb, "status") && n == 1) {
-                NetStatus s;
+                BerthNetworkStatus s;
                 r = net_network_status(rest[0], &g, &s, &err);
                 if (r >= 0) {
-                        printf("bridge %s up %d exists %d dnsmasq %d nft %d\n", s.bridge, s.up,
-                               s.bridge_exists, (int)s.dnsmasq_pid, s.nft);
+                        printf("bridge %s up %d dnsmasq %d nft %d\n", s.bridge, s.up,
+                               (int)s.dnsmasq_pid, s.nat);
                         STRV_FOREACH(c, s.containers)
                                 printf("container %s\n", *c);
                         STRV_FOREACH(l, s.leases)
                                 printf("lease %s\n", *l);
-                        net_status_done(&s);
+                        berth_network_status_clear(&s);
                 }
         } else if (streq(verb, "check") && n == 3) {
                 _cleanup_(config_freep) BerthConfig *c = NULL;

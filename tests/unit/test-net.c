@@ -181,9 +181,11 @@ static void test_global(void)
         is_int(net_global_validate(&g, &err), 0, "defaults validate");
         is_str(g.bridge, "berth0", "default bridge");
         is_str(g.ipv4, "10.0.3.1/24", "default subnet");
+        ok(g.n_defaults == 0, "no default interface without a global config");
+        net_global_set_default_dhcp(&g);
         ok(g.n_defaults == 1 && g.defaults[0].type == BERTH_NET_VETH && g.defaults[0].dhcp &&
                    streq(g.defaults[0].name, "eth0") && streq(g.defaults[0].bridge, "berth0"),
-           "default interface: eth0, veth on berth0, DHCP");
+           "the shipped default interface: eth0, veth on berth0, DHCP");
 
         _cleanup_free_ char *text = net_global_to_string(&g);
         NetGlobal h;
@@ -302,6 +304,12 @@ static void test_plan(void)
 {
         NetGlobal g;
         net_global_init(&g);
+        NetPlan *lo = NULL;
+        _cleanup_(config_freep) BerthConfig *empty = parse("hostname: x\n");
+        ok(empty && net_plan_build("web", empty, &g, &lo, NULL) == 0 && lo->n_ifaces == 0,
+           "without default interfaces, no network key plans nothing");
+        net_plan_free(lo);
+        net_global_set_default_dhcp(&g);
         BerthError *err = NULL;
 
         _cleanup_(config_freep) BerthConfig *none = parse("network: none\n");

@@ -19,6 +19,8 @@ static char *strdup_or_null(const char *s)
 
 void net_global_init(NetGlobal *g)
 {
+        /* No default interfaces: without a global config a container has loopback only. The
+         * shipped /etc/berth/berth.yaml gives them eth0 on berth0 with DHCP. */
         *g = (NetGlobal){
                 .bridge = xstrdup("berth0"),
                 .ipv4 = xstrdup("10.0.3.1/24"),
@@ -28,12 +30,19 @@ void net_global_init(NetGlobal *g)
                 .nat = true,
                 .dns_upstream = true,
         };
+}
+
+void net_global_set_default_dhcp(NetGlobal *g)
+{
+        for (size_t i = 0; i < g->n_defaults; i++)
+                berth_net_done(&g->defaults[i]);
+        free(g->defaults);
         g->defaults = xcalloc(1, sizeof(BerthNet));
         g->n_defaults = 1;
         g->defaults[0] = (BerthNet){
                 .type = BERTH_NET_VETH,
                 .name = xstrdup("eth0"),
-                .bridge = xstrdup("berth0"),
+                .bridge = xstrdup(g->bridge),
                 .dhcp = true,
         };
 }

@@ -10,14 +10,15 @@
 #include "path-util.h"
 #include "strv.h"
 
-void net_status_done(NetStatus *s)
+void berth_network_status_clear(BerthNetworkStatus *s)
 {
         free(s->bridge);
         free(s->ipv4);
         free(s->ipv6);
+        free(s->domain);
         strv_free(s->containers);
         strv_free(s->leases);
-        *s = (NetStatus){};
+        *s = (BerthNetworkStatus){};
 }
 
 static char **read_leases(const char *dir)
@@ -37,22 +38,22 @@ static char **read_leases(const char *dir)
         return l;
 }
 
-int net_network_status(const char *rundir, const NetGlobal *g, NetStatus *ret,
+int net_network_status(const char *rundir, const NetGlobal *g, BerthNetworkStatus *ret,
                        BerthError **reterr)
 {
-        NetStatus s = {.bridge = xstrdup(g->bridge)};
+        BerthNetworkStatus s = {.bridge = xstrdup(g->bridge)};
         NetGlobal rec;
         bool recorded = net_network_read(rundir, g->bridge, &rec) >= 0;
         const NetGlobal *use = recorded ? &rec : g;
         s.ipv4 = xstrdup(use->ipv4);
         s.ipv6 = use->ipv6 ? xstrdup(use->ipv6) : NULL;
-        s.bridge_exists = if_nametoindex(g->bridge) > 0;
-        s.up = recorded && s.bridge_exists;
+        s.domain = xstrdup(use->domain);
+        s.up = recorded && if_nametoindex(g->bridge) > 0;
 
         _cleanup_free_ char *dir = net_network_dir(rundir, g->bridge);
         s.dnsmasq_pid = net_dnsmasq_pid(dir);
         _cleanup_free_ char *table = net_nft_network_table(g->bridge);
-        s.nft = net_nft_table_exists(table);
+        s.nat = net_nft_table_exists(table);
         s.leases = read_leases(dir);
 
         NetPlan **plans = NULL;
@@ -61,7 +62,7 @@ int net_network_status(const char *rundir, const NetGlobal *g, NetStatus *ret,
         if (r < 0) {
                 if (recorded)
                         net_global_done(&rec);
-                net_status_done(&s);
+                berth_network_status_clear(&s);
                 return berth_error_set(reterr, r, "read the network records in '%s'", rundir);
         }
         for (size_t i = 0; i < n; i++)

@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "berth.h"
 #include "config/config.h"
 #include "error.h"
 
@@ -42,9 +43,12 @@ typedef struct NetGlobal {
         size_t n_defaults;
 } NetGlobal;
 
-/* berth0, 10.0.3.1/24, DHCP .2-.254, domain berth, NAT, upstream DNS, and one default interface
- * {type: veth, bridge: berth0, name: eth0, dhcp: true}. */
+/* berth0, 10.0.3.1/24, DHCP .2-.254, domain berth, NAT, upstream DNS, and no default interface
+ * (the shipped global config adds one). */
 void net_global_init(NetGlobal *g);
+/* The default interfaces become the one of the shipped config: {type: veth, bridge: BRIDGE,
+ * name: eth0, dhcp: true}. */
+void net_global_set_default_dhcp(NetGlobal *g);
 void net_global_done(NetGlobal *g);
 void net_global_copy(NetGlobal *dst, const NetGlobal *src);
 /* Consistency: addresses inside the subnet, range in order, names valid. */
@@ -102,16 +106,6 @@ int net_network_down(const char *rundir, const char *bridge, bool force, BerthEr
 /* Whether the managed bridge is up (its state recorded, the bridge there). */
 bool net_network_is_up(const char *rundir, const char *bridge);
 
-typedef struct NetStatus {
-        char *bridge;
-        bool up;              /* recorded as up and the bridge exists */
-        bool bridge_exists;
-        char *ipv4, *ipv6;    /* as configured (recorded when up) */
-        pid_t dnsmasq_pid;    /* 0: not running */
-        bool nft;             /* the masquerade table is loaded */
-        char **containers;    /* "NAME ADDRESS" of running containers on it */
-        char **leases;        /* "MAC ADDRESS HOSTNAME" of dnsmasq's leases */
-} NetStatus;
-void net_status_done(NetStatus *s);
-int net_network_status(const char *rundir, const NetGlobal *g, NetStatus *ret,
+/* berth_network_status() of g's bridge under rundir. */
+int net_network_status(const char *rundir, const NetGlobal *g, BerthNetworkStatus *ret,
                        BerthError **reterr);

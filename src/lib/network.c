@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The managed network as the public API shows it: the global config's 'network:' section, and
+ * the network module doing the work. */
+#include <string.h>
+
+#include "context.h"
+#include "net/net.h"
+
+static int managed(BerthContext *ctx, const char *bridge, NetGlobal *ret, BerthError **reterr)
+{
+        int r = net_global_load(NULL, ret, reterr);
+        if (r < 0)
+                return r;
+        if (bridge && !streq(bridge, ret->bridge)) {
+                r = berth_error_setf(reterr, EINVAL,
+                                     "network '%s': not berth's managed bridge (that is '%s')",
+                                     bridge, ret->bridge);
+                net_global_done(ret);
+                return r;
+        }
+        return 0;
+}
+
+int berth_network_up(BerthContext *ctx, const char *bridge, BerthError **reterr)
+{
+        NetGlobal g;
+        int r = managed(ctx, bridge, &g, reterr);
+        if (r < 0)
+                return r;
+        r = net_network_up(ctx->rundir, &g, reterr);
+        net_global_done(&g);
+        return r;
+}
+
+int berth_network_down(BerthContext *ctx, const char *bridge, bool force, BerthError **reterr)
+{
+        NetGlobal g;
+        int r = managed(ctx, bridge, &g, reterr);
+        if (r < 0)
+                return r;
+        r = net_network_down(ctx->rundir, g.bridge, force, reterr);
+        net_global_done(&g);
+        return r;
+}
+
+int berth_network_status(BerthContext *ctx, const char *bridge, BerthNetworkStatus *ret,
+                         BerthError **reterr)
+{
+        NetGlobal g;
+        int r = managed(ctx, bridge, &g, reterr);
+        if (r < 0)
+                return r;
+        r = net_network_status(ctx->rundir, &g, ret, reterr);
+        net_global_done(&g);
+        return r;
+}
