@@ -4,11 +4,38 @@
 #include <string.h>
 
 #include "context.h"
-#include "net/net.h"
+#include "global.h"
+#include "network.h"
+
+int network_global(BerthContext *ctx, NetGlobal *ret, BerthError **reterr)
+{
+        _cleanup_free_ char *text = NULL;
+        size_t size = 0;
+        int r = global_read(ctx, &text, &size, reterr);
+        if (r < 0)
+                return r;
+        return net_global_parse(text, size, ctx->config_file, global_sections, ret, reterr);
+}
+
+int network_prepare_start(BerthContext *ctx, const char *name, const BerthConfig *c,
+                          BerthError **reterr)
+{
+        if (c->n_network == 0 && !c->publish)
+                return 0;
+        NetGlobal g;
+        int r = network_global(ctx, &g, reterr);
+        if (r < 0)
+                return r;
+        r = net_container_check(ctx->rundir, name, c, &g, reterr);
+        if (r >= 0 && net_config_uses_managed(c, &g) && !net_network_is_up(ctx->rundir, g.bridge))
+                r = net_network_up(ctx->rundir, &g, reterr);
+        net_global_done(&g);
+        return r;
+}
 
 static int managed(BerthContext *ctx, const char *bridge, NetGlobal *ret, BerthError **reterr)
 {
-        int r = net_global_load(NULL, ret, reterr);
+        int r = network_global(ctx, ret, reterr);
         if (r < 0)
                 return r;
         if (bridge && !streq(bridge, ret->bridge)) {

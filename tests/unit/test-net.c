@@ -181,11 +181,6 @@ static void test_global(void)
         is_int(net_global_validate(&g, &err), 0, "defaults validate");
         is_str(g.bridge, "berth0", "default bridge");
         is_str(g.ipv4, "10.0.3.1/24", "default subnet");
-        ok(g.n_defaults == 0, "no default interface without a global config");
-        net_global_set_default_dhcp(&g);
-        ok(g.n_defaults == 1 && g.defaults[0].type == BERTH_NET_VETH && g.defaults[0].dhcp &&
-                   streq(g.defaults[0].name, "eth0") && streq(g.defaults[0].bridge, "berth0"),
-           "the shipped default interface: eth0, veth on berth0, DHCP");
 
         _cleanup_free_ char *text = net_global_to_string(&g);
         NetGlobal h;
@@ -217,11 +212,11 @@ static void test_global(void)
         } bad[] = {
                 {"bridge", "a b", "key 'network.bridge': invalid bridge name 'a b'"},
                 {"bridge", "berth.0", "key 'network.bridge': invalid bridge name 'berth.0'"},
-                {"ipv4", "10.0.3.1", "key 'network.ipv4': invalid address/prefix '10.0.3.1'"},
+                        {"ipv4", "10.0.3.1", "key 'network.ipv4': invalid address/prefix '10.0.3.1'"},
                 {"ipv4", "10.0.3.1/31", "key 'network.ipv4': invalid address/prefix"},
                 {"ipv4", "10.0.3.0/24", "'10.0.3.0/24' is the subnet's network or broadcast"},
                 {"ipv4", "10.0.3.255/24", "is the subnet's network or broadcast"},
-                {"dhcp_start", "10.0.4.2", "key 'network.dhcp_range': '10.0.4.2'..'10.0.3.254'"},
+                {"dhcp_start", "10.0.4.2", "key 'network.dhcp_range': '10.0.4.2-10.0.3.254'"},
                 {"dhcp_start", "10.0.3.0", "is not an ordered range"},
                 {"dhcp_end", "10.0.3.255", "is not an ordered range"},
                 {"dhcp_end", "10.0.3.1x", "invalid range"},
@@ -246,21 +241,84 @@ static void test_global(void)
                 free(*f);
                 *f = xstrdup(bad[i].value);
                 err = NULL;
-                is_int(net_global_validate(&x, &err), -EINVAL, "refused %s '%s'", bad[i].field,
+                is_int(net_global_validate(&x, &err), -EBADMSG, "refused %s '%s'", bad[i].field,
                        bad[i].value);
                 like(err ? err->message : NULL, bad[i].error, "message for %s", bad[i].field);
                 berth_error_free(err);
                 net_global_done(&x);
         }
-        NetGlobal x;
-        net_global_copy(&x, &g);
-        x.defaults[0].type = BERTH_NET_MACVLAN;
-        err = NULL;
-        is_int(net_global_validate(&x, &err), -EINVAL, "default interfaces follow config rules");
-        like(err ? err->message : NULL, "validate '(default)': key 'network[0]", "its message");
-        berth_error_free(err);
-        net_global_done(&x);
         net_global_done(&g);
+}
+
+static const char *const sections[] = {"defaults", "network", NULL};
+
+static void test_global_parse(void)
+{
+        NetGlobal g;
+        BerthError *err = NULL;
+        is_int(net_global_parse(NULL, 0, "b.yaml", sections, &g, &err), 0, "no file: defaults");
+        is_str(g.bridge, "berth0", "default bridge without a file");
+        net_global_done(&g);
+
+        static const char good[] = "defaults: {limits: {pids: 100}}\n"
+                                   "network:\n"
+                                   "  bridge: br-test\n"
+                                   "  ipv4: 10.44.0.1/16\n"
+                                   "  dhcp_range: 10.44.1.0-10.44.1.255\n"
+                                   "  ipv6: \"fd44::1/64\"\n"
+                                   "  domain: lab.example\n"
+                                   "  nat: no\n"
+                                   "  uplink: up0\n"
+                                   "  dns_upstream: false\n"
+                                   "  mtu: 1400\n";
+        is_int(net_global_parse(good, strlen(good), "b.yaml", sections, &g, &err), 0,
+               "every key of the section");
+        if (err)
+                printf("#   %s\n", err->message);
+        ok(streq(g.bridge, "br-test") && streq(g.ipv4, "10.44.0.1/16") &&
+                   streq(g.dhcp_start, "10.44.1.0") && streq(g.dhcp_end, "10.44.1.255") &&
+                   streq_ptr(g.ipv6, "fd44::1/64") && streq(g.domain, "lab.example") && !g.nat &&
+                   streq_ptr(g.uplink, "up0") && !g.dns_upstream && g.mtu == 1400,
+           "every value read");
+        net_global_done(&g);
+        static const char partial[] = "network: {bridge: br1, uplink: null}\n";
+        is_int(net_global_parse(partial, strlen(partial), "b.yaml", sections, &g, NULL), 0,
+               "a partial section");
+        ok(streq(g.bridge, "br1") && streq(g.ipv4, "10.0.3.1/24") && !g.uplink && g.nat,
+           "the rest are defaults");
+        net_global_done(&g);
+        static const char none[] = "network:\n";
+        is_int(net_global_parse(none, strlen(none), "b.yaml", sections, &g, NULL), 0,
+               "an empty section");
+        net_global_done(&g);
+
+        static const struct {
+                const char *yaml, *error;
+        } bad[] = {
+                {"network: {brdge: x}\n", "b.yaml:1:11: unknown key 'network.brdge'"},
+                {"network: {nat: maybe}\n", "b.yaml:1:16: key 'network.nat': invalid value 'maybe'"},
+                {"network:\n  mtu: 10\n", "b.yaml:2:8: key 'network.mtu': invalid value '10'"},
+                {"network: {dhcp_range: 10.0.3.2}\n",
+                 "b.yaml:1:23: key 'network.dhcp_range': invalid value '10.0.3.2'"},
+                {"network: {bridge: [a]}\n",
+                 "b.yaml:1:19: key 'network.bridge': expected a scalar, got a list"},
+                {"network: {bridge: ~}\n", "b.yaml:1:19: key 'network.bridge': invalid value ''"},
+                {"network: [a]\n", "b.yaml:1:10: key 'network': expected a mapping, got a list"},
+                {"netwrk: {}\n", "b.yaml:1:1: unknown key 'netwrk'"},
+                {"network: {ipv4: 10.0.3.1/33}\n",
+                 "b.yaml: key 'network.ipv4': invalid address/prefix '10.0.3.1/33'"},
+                {"network: {ipv4: 10.1.0.1/24}\n",
+                 "b.yaml: key 'network.dhcp_range': '10.0.3.2-10.0.3.254' is not an ordered range "
+                 "of host addresses in 10.1.0.1/24"},
+        };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                err = NULL;
+                is_int(net_global_parse(bad[i].yaml, strlen(bad[i].yaml), "b.yaml", sections, &g,
+                                        &err),
+                       -EBADMSG, "refused: %s", bad[i].error);
+                like(err ? err->message : NULL, bad[i].error, "message");
+                berth_error_free(err);
+        }
 }
 
 static void test_reserve(void)
@@ -307,9 +365,9 @@ static void test_plan(void)
         NetPlan *lo = NULL;
         _cleanup_(config_freep) BerthConfig *empty = parse("hostname: x\n");
         ok(empty && net_plan_build("web", empty, &g, &lo, NULL) == 0 && lo->n_ifaces == 0,
-           "without default interfaces, no network key plans nothing");
+           "no network key plans nothing (the defaults came with create)");
+        ok(empty && !net_config_uses_managed(empty, &g), "and uses no bridge");
         net_plan_free(lo);
-        net_global_set_default_dhcp(&g);
         BerthError *err = NULL;
 
         _cleanup_(config_freep) BerthConfig *none = parse("network: none\n");
@@ -319,8 +377,9 @@ static void test_plan(void)
         p = net_plan_free(p);
         ok(none && !net_config_uses_managed(none, &g), "none does not use the managed bridge");
 
-        _cleanup_(config_freep) BerthConfig *def = parse("hostname: x\n");
-        ok(def && net_plan_build("web", def, &g, &p, NULL) == 0, "plan from the defaults");
+        _cleanup_(config_freep) BerthConfig *def =
+                parse("network: [{type: veth, bridge: berth0, name: eth0, dhcp: true}]\n");
+        ok(def && net_plan_build("web", def, &g, &p, NULL) == 0, "plan of the shipped default");
         if (p) {
                 is_int(p->n_ifaces, 1, "one interface");
                 const NetIface *f = &p->ifaces[0];
@@ -332,7 +391,7 @@ static void test_plan(void)
                 ok(memcmp(mac, f->mac, 6) == 0, "MAC from the name");
         }
         p = net_plan_free(p);
-        ok(def && net_config_uses_managed(def, &g), "defaults use the managed bridge");
+        ok(def && net_config_uses_managed(def, &g), "it uses the managed bridge");
 
         _cleanup_(config_freep) BerthConfig *full = parse(
                 "network:\n"
@@ -639,6 +698,7 @@ int main(void)
         test_in_addr();
         test_names();
         test_global();
+        test_global_parse();
         test_reserve();
         test_plan();
         test_check();

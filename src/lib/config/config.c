@@ -812,38 +812,38 @@ int config_validate(const BerthConfig *c, BerthError **reterr)
                 if ((n->type == BERTH_NET_NONE || n->type == BERTH_NET_EMPTY) &&
                     (n->name || n->bridge || n->link || n->hwaddr || n->ipv4 || n->gateway ||
                      n->ipv6 || n->gateway6 || n->dhcp || n->mtu))
-                        return berth_error_setf(reterr, EINVAL,
+                        return berth_error_setf(reterr, EBADMSG,
                                                 "validate '%s': key 'network[%zu]': type %s "
                                                 "takes no other key",
                                                 name, i, type);
                 if (n->bridge && n->type != BERTH_NET_VETH)
-                        return berth_error_setf(reterr, EINVAL,
+                        return berth_error_setf(reterr, EBADMSG,
                                                 "validate '%s': key 'network[%zu].bridge': only "
                                                 "for type veth",
                                                 name, i);
                 if (n->link && n->type == BERTH_NET_VETH)
-                        return berth_error_setf(reterr, EINVAL,
+                        return berth_error_setf(reterr, EBADMSG,
                                                 "validate '%s': key 'network[%zu].link': not for "
                                                 "type veth (use bridge)",
                                                 name, i);
                 if (n->dhcp && n->ipv4)
-                        return berth_error_setf(reterr, EINVAL,
+                        return berth_error_setf(reterr, EBADMSG,
                                                 "validate '%s': key 'network[%zu].dhcp': "
                                                 "excludes a static ipv4",
                                                 name, i);
                 if (n->gateway && !n->ipv4)
-                        return berth_error_setf(reterr, EINVAL,
+                        return berth_error_setf(reterr, EBADMSG,
                                                 "validate '%s': key 'network[%zu].gateway': "
                                                 "needs ipv4",
                                                 name, i);
                 if (n->gateway6 && !n->ipv6)
-                        return berth_error_setf(reterr, EINVAL,
+                        return berth_error_setf(reterr, EBADMSG,
                                                 "validate '%s': key 'network[%zu].gateway6': "
                                                 "needs ipv6",
                                                 name, i);
                 /* The namespace has its loopback already. */
                 if (streq_ptr(n->name, "lo"))
-                        return berth_error_setf(reterr, EINVAL,
+                        return berth_error_setf(reterr, EBADMSG,
                                                 "validate '%s': key 'network[%zu].name': 'lo' is "
                                                 "the container's loopback",
                                                 name, i);
@@ -865,7 +865,7 @@ int config_validate(const BerthConfig *c, BerthError **reterr)
         for (size_t i = 0; i < n_publish; i++) {
                 if (config_publish_parse(c->publish[i], &pub[i]) < 0) {
                         _cleanup_free_ char *esc = config_escape(c->publish[i]);
-                        return berth_error_setf(reterr, EINVAL,
+                        return berth_error_setf(reterr, EBADMSG,
                                                 "validate '%s': key 'publish[%zu]': invalid port "
                                                 "'%s'",
                                                 name, i, esc);
@@ -873,7 +873,7 @@ int config_validate(const BerthConfig *c, BerthError **reterr)
                 for (size_t j = 0; j < i; j++)
                         if (config_publish_conflict(&pub[i], &pub[j])) {
                                 _cleanup_free_ char *text = config_publish_to_string(&pub[i]);
-                                return berth_error_setf(reterr, EINVAL,
+                                return berth_error_setf(reterr, EBADMSG,
                                                         "validate '%s': key 'publish[%zu]': "
                                                         "'%s' clashes with publish[%zu]",
                                                         name, i, text, j);

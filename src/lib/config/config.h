@@ -176,6 +176,23 @@ int config_parse_into(BerthConfig *c, const char *text, size_t len, const char *
  * keys as "section.a.b". A missing or null section leaves c unchanged. */
 int config_parse_section(BerthConfig *c, const char *text, size_t len, const char *filename,
                          const char *section, const char *const *sections, BerthError **reterr);
+/* "true"/"yes" and "false"/"no", any case, as config files take them. */
+int config_parse_bool(const char *s, bool *ret);
+/* One "key: value" of a section made of scalars (the global config's 'network:'), with the
+ * positions of both for messages. */
+typedef struct ConfigScalar {
+        char *key;
+        char *value; /* NULL for a null value */
+        unsigned key_line, key_column;
+        unsigned line, column;
+} ConfigScalar;
+void config_scalars_free(ConfigScalar *s, size_t n);
+/* The mapping under top-level key `section` of a file of sections, as scalars in file order; a
+ * value that is a list or mapping is an error (FILE:LINE:COL), and so is a top-level key not in
+ * `sections`. A missing or null section gives none. */
+int config_section_scalars(const char *text, size_t len, const char *filename,
+                           const char *section, const char *const *sections, ConfigScalar **ret,
+                           size_t *ret_n, BerthError **reterr);
 /* Reads a config-sized file (at most CONFIG_MAX_BYTES, a NUL-terminated copy). Errors read
  * "FILE: file too large (max N bytes)" or "read <what>'FILE': <errno>" (what: "config " or ""). */
 int config_read_file(const char *path, const char *what, char **ret, size_t *ret_size,

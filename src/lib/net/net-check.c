@@ -311,10 +311,8 @@ int net_plans_running(const char *rundir, const char *except, NetPlan ***ret, si
 
 bool net_config_uses_managed(const BerthConfig *c, const NetGlobal *g)
 {
-        const BerthNet *list = c->n_network ? c->network : g->defaults;
-        size_t n = c->n_network ? c->n_network : g->n_defaults;
-        for (size_t i = 0; i < n; i++)
-                if (list[i].type == BERTH_NET_VETH && streq_ptr(list[i].bridge, g->bridge))
+        for (size_t i = 0; i < c->n_network; i++)
+                if (c->network[i].type == BERTH_NET_VETH && streq_ptr(c->network[i].bridge, g->bridge))
                         return true;
         return false;
 }

@@ -19,8 +19,6 @@ static char *strdup_or_null(const char *s)
 
 void net_global_init(NetGlobal *g)
 {
-        /* No default interfaces: without a global config a container has loopback only. The
-         * shipped /etc/berth/berth.yaml gives them eth0 on berth0 with DHCP. */
         *g = (NetGlobal){
                 .bridge = xstrdup("berth0"),
                 .ipv4 = xstrdup("10.0.3.1/24"),
@@ -29,21 +27,6 @@ void net_global_init(NetGlobal *g)
                 .domain = xstrdup("berth"),
                 .nat = true,
                 .dns_upstream = true,
-        };
-}
-
-void net_global_set_default_dhcp(NetGlobal *g)
-{
-        for (size_t i = 0; i < g->n_defaults; i++)
-                berth_net_done(&g->defaults[i]);
-        free(g->defaults);
-        g->defaults = xcalloc(1, sizeof(BerthNet));
-        g->n_defaults = 1;
-        g->defaults[0] = (BerthNet){
-                .type = BERTH_NET_VETH,
-                .name = xstrdup("eth0"),
-                .bridge = xstrdup(g->bridge),
-                .dhcp = true,
         };
 }
 
@@ -56,9 +39,6 @@ void net_global_done(NetGlobal *g)
         free(g->ipv6);
         free(g->domain);
         free(g->uplink);
-        for (size_t i = 0; i < g->n_defaults; i++)
-                berth_net_done(&g->defaults[i]);
-        free(g->defaults);
         *g = (NetGlobal){};
 }
 
@@ -75,13 +55,7 @@ void net_global_copy(NetGlobal *dst, const NetGlobal *src)
                 .uplink = strdup_or_null(src->uplink),
                 .dns_upstream = src->dns_upstream,
                 .mtu = src->mtu,
-                .n_defaults = src->n_defaults,
         };
-        if (src->n_defaults) {
-                dst->defaults = xcalloc(src->n_defaults, sizeof(BerthNet));
-                for (size_t i = 0; i < src->n_defaults; i++)
-                        berth_net_copy(&dst->defaults[i], &src->defaults[i]);
-        }
 }
 
 /* Names that end up in nft rules, dnsmasq's config and a path: a stricter alphabet than the
@@ -118,66 +92,137 @@ int net_global_validate(const NetGlobal *g, BerthError **reterr)
         InAddr start, end;
 
         if (!g->bridge || !simple_ifname(g->bridge))
-                return berth_error_setf(reterr, EINVAL,
+                return berth_error_setf(reterr, EBADMSG,
                                         "key 'network.bridge': invalid bridge name '%s' (letters, "
                                         "digits, '-' and '_', at most 15)",
                                         strempty(g->bridge));
         if (!g->ipv4 || net_prefix_parse(g->ipv4, AF_INET, &p4) < 0 || p4.prefix < 8 ||
             p4.prefix > 30)
-                return berth_error_setf(reterr, EINVAL,
+                return berth_error_setf(reterr, EBADMSG,
                                         "key 'network.ipv4': invalid address/prefix '%s' (the "
                                         "bridge's address, prefix 8..30)",
                                         strempty(g->ipv4));
         uint32_t net = in4_addr_to_host(&p4.addr) & ~(UINT32_MAX >> p4.prefix);
         uint32_t bcast = net | (UINT32_MAX >> p4.prefix), self = in4_addr_to_host(&p4.addr);
         if (self == net || self == bcast)
-                return berth_error_setf(reterr, EINVAL,
+                return berth_error_setf(reterr, EBADMSG,
                                         "key 'network.ipv4': '%s' is the subnet's network or "
                                         "broadcast address, not one a bridge can have",
                                         g->ipv4);
         if (!g->dhcp_start || in_addr_parse(g->dhcp_start, AF_INET, NULL, &start) < 0 ||
             !g->dhcp_end || in_addr_parse(g->dhcp_end, AF_INET, NULL, &end) < 0)
-                return berth_error_setf(reterr, EINVAL,
-                                        "key 'network.dhcp_range': invalid range '%s'..'%s'",
+                return berth_error_setf(reterr, EBADMSG,
+                                        "key 'network.dhcp_range': invalid range '%s-%s'",
                                         strempty(g->dhcp_start), strempty(g->dhcp_end));
         uint32_t lo = in4_addr_to_host(&start), hi = in4_addr_to_host(&end);
         if (!net_prefix_contains(&p4, AF_INET, &start) || !net_prefix_contains(&p4, AF_INET, &end) ||
             lo > hi || lo == net || hi == bcast)
-                return berth_error_setf(reterr, EINVAL,
-                                        "key 'network.dhcp_range': '%s'..'%s' is not an ordered "
+                return berth_error_setf(reterr, EBADMSG,
+                                        "key 'network.dhcp_range': '%s-%s' is not an ordered "
                                         "range of host addresses in %s",
                                         g->dhcp_start, g->dhcp_end, g->ipv4);
         if (g->ipv6 && (net_prefix_parse(g->ipv6, AF_INET6, &p6) < 0 || p6.prefix < 16 ||
                         p6.prefix > 126))
-                return berth_error_setf(reterr, EINVAL,
+                return berth_error_setf(reterr, EBADMSG,
                                         "key 'network.ipv6': invalid address/prefix '%s' "
                                         "(prefix 16..126)",
                                         g->ipv6);
         if (!g->domain || !valid_domain(g->domain))
-                return berth_error_setf(reterr, EINVAL, "key 'network.domain': invalid domain '%s'",
+                return berth_error_setf(reterr, EBADMSG, "key 'network.domain': invalid domain '%s'",
                                         strempty(g->domain));
         if (g->uplink && !simple_ifname(g->uplink))
-                return berth_error_setf(reterr, EINVAL,
+                return berth_error_setf(reterr, EBADMSG,
                                         "key 'network.uplink': invalid interface name '%s'",
                                         g->uplink);
         if (g->mtu && (g->mtu < 68 || g->mtu > 65535))
-                return berth_error_setf(reterr, EINVAL,
+                return berth_error_setf(reterr, EBADMSG,
                                         "key 'network.mtu': %" PRIu32 " out of range 68..65535",
                                         g->mtu);
 
-        /* The default interfaces follow the rules of a container's own. */
-        BerthConfig probe = {.name = (char *)"(default)", .network = g->defaults,
-                             .n_network = g->n_defaults};
-        return config_validate(&probe, reterr);
+        return 0;
 }
 
-int net_global_load(const char *config_file, NetGlobal *ret, BerthError **reterr)
+/* Sets one key of the section from its text; -EINVAL when the value is not of its kind. */
+static int global_set(NetGlobal *g, const char *key, const char *v)
 {
-        /* The global config loader reads /etc/berth/berth.yaml; until it hands over its
-         * 'network:' section, berth's own defaults are the settings. */
+        uint64_t u;
+        bool b;
+        if (streq(key, "bridge") || streq(key, "ipv4") || streq(key, "domain")) {
+                if (!v)
+                        return -EINVAL;
+                char **f = streq(key, "bridge") ? &g->bridge
+                           : streq(key, "ipv4") ? &g->ipv4
+                                                : &g->domain;
+                free(*f);
+                *f = xstrdup(v);
+                return 0;
+        }
+        if (streq(key, "ipv6") || streq(key, "uplink")) {
+                char **f = streq(key, "ipv6") ? &g->ipv6 : &g->uplink;
+                free(*f);
+                *f = v ? xstrdup(v) : NULL;
+                return 0;
+        }
+        if (streq(key, "dhcp_range")) {
+                const char *dash = v ? strchr(v, '-') : NULL;
+                if (!dash || strchr(dash + 1, '-'))
+                        return -EINVAL;
+                free(g->dhcp_start);
+                free(g->dhcp_end);
+                g->dhcp_start = xstrndup(v, dash - v);
+                g->dhcp_end = xstrdup(dash + 1);
+                return 0;
+        }
+        if (streq(key, "nat") || streq(key, "dns_upstream")) {
+                if (!v || config_parse_bool(v, &b) < 0)
+                        return -EINVAL;
+                *(streq(key, "nat") ? &g->nat : &g->dns_upstream) = b;
+                return 0;
+        }
+        if (streq(key, "mtu")) {
+                if (!v) {
+                        g->mtu = 0;
+                        return 0;
+                }
+                if (parse_uint64(v, &u) < 0 || u < 68 || u > 65535)
+                        return -EINVAL;
+                g->mtu = (uint32_t)u;
+                return 0;
+        }
+        return -ENOENT;
+}
+
+int net_global_parse(const char *text, size_t len, const char *filename,
+                     const char *const *sections, NetGlobal *ret, BerthError **reterr)
+{
         NetGlobal g;
         net_global_init(&g);
-        int r = net_global_validate(&g, reterr);
+        ConfigScalar *l = NULL;
+        size_t n = 0;
+        int r = 0;
+        if (text)
+                r = config_section_scalars(text, len, filename, "network", sections, &l, &n,
+                                           reterr);
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                _cleanup_free_ char *key = config_escape(l[i].key);
+                int k = global_set(&g, l[i].key, l[i].value);
+                if (k == -ENOENT)
+                        r = berth_error_setf(reterr, EBADMSG, "%s:%u:%u: unknown key 'network.%s'",
+                                             filename, l[i].key_line, l[i].key_column, key);
+                else if (k < 0) {
+                        _cleanup_free_ char *val = config_escape(strempty(l[i].value));
+                        r = berth_error_setf(reterr, EBADMSG,
+                                             "%s:%u:%u: key 'network.%s': invalid value '%s'",
+                                             filename, l[i].line, l[i].column, key, val);
+                }
+        }
+        config_scalars_free(l, n);
+        if (r >= 0) {
+                /* What only the whole section can tell, named by file. */
+                r = net_global_validate(&g, reterr);
+                if (r < 0 && text)
+                        r = berth_error_prefix(reterr, r, "%s", filename);
+        }
         if (r < 0) {
                 net_global_done(&g);
                 return r;

@@ -35,9 +35,9 @@ static void copy_ifname(char dst[IFNAMSIZ], const char *src)
 int net_plan_build(const char *name, const BerthConfig *c, const NetGlobal *g, NetPlan **ret,
                    BerthError **reterr)
 {
-        const BerthNet *list = c->n_network ? c->network : g->defaults;
-        size_t n = c->n_network ? c->n_network : g->n_defaults;
-        const char *what = c->n_network ? "network" : "network.default";
+        const BerthNet *list = c->network;
+        size_t n = c->n_network;
+        const char *what = "network";
 
         _cleanup_(net_plan_freep) NetPlan *p = xcalloc(1, sizeof(NetPlan));
         p->name = xstrdup(name);

@@ -353,5 +353,6 @@ bool net_network_is_up(const char *rundir, const char *bridge)
         if (net_network_read(rundir, bridge, &g) < 0)
                 return false;
         net_global_done(&g);
-        return if_nametoindex(bridge) > 0;
+        _cleanup_free_ char *dir = net_network_dir(rundir, bridge);
+        return if_nametoindex(bridge) > 0 && net_dnsmasq_pid(dir) > 0;
 }

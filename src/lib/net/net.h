@@ -39,26 +39,34 @@ typedef struct NetGlobal {
         char *uplink;       /* NULL: any; else masquerade and forward only out of this one */
         bool dns_upstream;  /* dnsmasq forwards other names to the host's resolvers */
         uint32_t mtu;       /* 0: default */
-        BerthNet *defaults; /* the interfaces of a container whose config has no 'network:' */
-        size_t n_defaults;
 } NetGlobal;
 
-/* berth0, 10.0.3.1/24, DHCP .2-.254, domain berth, NAT, upstream DNS, and no default interface
- * (the shipped global config adds one). */
+/* berth0, 10.0.3.1/24, DHCP .2-.254, domain berth, NAT, upstream DNS. */
 void net_global_init(NetGlobal *g);
-/* The default interfaces become the one of the shipped config: {type: veth, bridge: BRIDGE,
- * name: eth0, dhcp: true}. */
-void net_global_set_default_dhcp(NetGlobal *g);
 void net_global_done(NetGlobal *g);
 void net_global_copy(NetGlobal *dst, const NetGlobal *src);
 /* Consistency: addresses inside the subnet, range in order, names valid. */
 int net_global_validate(const NetGlobal *g, BerthError **reterr);
-/* The settings in effect: config_file's 'network:' section over the defaults. Until the global
- * config loader reads that section, the defaults. */
-int net_global_load(const char *config_file, NetGlobal *ret, BerthError **reterr);
+/* The settings in effect: the 'network:' section of the global config's text (NULL: none) over
+ * the defaults. sections: the file's top-level keys (global_sections). Errors name the file, and
+ * line:col where there is one:
+ *
+ *   network:
+ *     bridge: berth0
+ *     ipv4: 10.0.3.1/24              # the bridge's address; the subnet
+ *     dhcp_range: 10.0.3.2-10.0.3.254
+ *     ipv6: null                     # or "fd42:b::1/64": RA (SLAAC) on the bridge
+ *     domain: berth
+ *     nat: true
+ *     uplink: null                   # or an interface: NAT and forwarding only through it
+ *     dns_upstream: true             # dnsmasq forwards other names to the host's resolvers
+ *     mtu: null
+ */
+int net_global_parse(const char *text, size_t len, const char *filename,
+                     const char *const *sections, NetGlobal *ret, BerthError **reterr);
 
-/* True when the container's interfaces (its own, or the defaults) use g's managed bridge: then
- * the start path brings the network up first (net_network_up). */
+/* True when the container's interfaces use g's managed bridge: then the start path brings the
+ * network up first (net_network_up). */
 bool net_config_uses_managed(const BerthConfig *c, const NetGlobal *g);
 
 /* Everything that would make the start fail, checked before anything is created: an unknown
@@ -103,7 +111,7 @@ char *net_addresses_first_ipv4(char *const *addresses);
  * containers use it, unless force. */
 int net_network_up(const char *rundir, const NetGlobal *g, BerthError **reterr);
 int net_network_down(const char *rundir, const char *bridge, bool force, BerthError **reterr);
-/* Whether the managed bridge is up (its state recorded, the bridge there). */
+/* Whether the managed bridge is up: its state recorded, the bridge and dnsmasq there. */
 bool net_network_is_up(const char *rundir, const char *bridge);
 
 /* berth_network_status() of g's bridge under rundir. */
