@@ -20,10 +20,15 @@ int network_global(BerthContext *ctx, NetGlobal *ret, BerthError **reterr)
 int network_prepare_start(BerthContext *ctx, const char *name, const BerthConfig *c,
                           BerthError **reterr)
 {
+        /* What a dead run of this container left (its monitor killed with it) goes first: its
+         * host veth would otherwise look like a name clash, its address like a duplicate. */
+        int r = net_container_cleanup(ctx->rundir, name, reterr);
+        if (r < 0)
+                return r;
         if (c->n_network == 0 && !c->publish)
                 return 0;
         NetGlobal g;
-        int r = network_global(ctx, &g, reterr);
+        r = network_global(ctx, &g, reterr);
         if (r < 0)
                 return r;
         r = net_container_check(ctx->rundir, name, c, &g, reterr);

@@ -10,9 +10,10 @@
 /* The global config's 'network:' section over the defaults (berth0, 10.0.3.1/24, ...). */
 int network_global(BerthContext *ctx, NetGlobal *ret, BerthError **reterr);
 
-/* For berth_start, before the monitor is spawned: every network check of the container
- * (net_container_check: nothing is created when one fails), then, when it uses the managed
- * bridge and that is down, net_network_up, so dnsmasq is not started from the monitor (it would
- * live in the monitor's cgroup). */
+/* For berth_start, once it knows the container is not running and before the monitor is
+ * spawned: what a dead run left is removed (net_container_cleanup), every network check is made
+ * (net_container_check: nothing is created when one fails), then, when the container uses the
+ * managed bridge and that is down, net_network_up, so dnsmasq is not started from the monitor
+ * (it would live in the monitor's cgroup). */
 int network_prepare_start(BerthContext *ctx, const char *name, const BerthConfig *c,
                           BerthError **reterr);
