@@ -50,7 +50,8 @@ start_c() {
         DRV[$n]=$!
         IT_BG_PIDS+=("$!")
         if ! wait_until 15 grep -q '^ready' "$T/$n.out"; then
-                diag_file "$T/$n.err"
+                # (check shows our stderr when this fails)
+                cat "$T/$n.err" >&2
                 return 1
         fi
         CPID[$n]=$(awk '/^ready/{ print $2 }' "$T/$n.out")
@@ -59,7 +60,7 @@ start_c() {
 stop_c() {
         kill "${CPID[$1]}" 2>/dev/null
         wait "${DRV[$1]}" 2>/dev/null
-        [ ! -s "$T/$1.err" ] || { diag_file "$T/$1.err"; return 1; }
+        [ ! -s "$T/$1.err" ] || { cat "$T/$1.err" >&2; return 1; }
 }
 in_c() {
         local n=$1
@@ -108,6 +109,12 @@ EOF
 during=$(host_state)
 
 # ---- the network ----
+# A runtime dir dnsmasq (unprivileged) cannot reach: a clear error, and nothing half made.
+mkdir -m 700 "$T/closed"
+check_match "up refuses a runtime dir dnsmasq cannot reach" \
+        "'$T/closed' \(mode 0700\) keeps dnsmasq, which runs unprivileged, out of" \
+        "$(drv up "$T/closed/run" 2>&1)"
+check_eq "and leaves nothing behind" "$during" "$(host_state)"
 require "network up" drv up "$BERTH_RUNDIR"
 check_match "the bridge has its address" "inet $NET.1/24" "$(ip -o addr show dev "$BR")"
 check_match "the bridge carries berth's alias" "alias berth:network" "$(ip -d link show "$BR")"

@@ -159,7 +159,7 @@ static int sysctls(const char *dir, const NetGlobal *g, BerthError **reterr)
                         return berth_error_set(reterr, r, "read '%s' (is uplink '%s' there?)", up,
                                                g->uplink);
                 if (access(saved, F_OK) < 0) {
-                        r = write_file_atomic_at(AT_FDCWD, saved, old, strlen(old), 0600);
+                        r = net_write_file(dir, UPLINK_FORWARDING_FILE, old, 0600);
                         if (r < 0)
                                 return berth_error_set(reterr, r, "write '%s'", saved);
                 }
@@ -182,6 +182,28 @@ static int sysctls(const char *dir, const NetGlobal *g, BerthError **reterr)
                 }
         }
         return 0;
+}
+
+/* dnsmasq reads its names and reservations after it has dropped its privileges (to nobody):
+ * every directory above them must let others through, or names silently fail to resolve. */
+static int check_reachable(const char *dir, BerthError **reterr)
+{
+        _cleanup_free_ char *p = xstrdup(dir);
+        for (;;) {
+                struct stat st;
+                if (stat(p, &st) < 0)
+                        return berth_error_set(reterr, errno, "stat '%s'", p);
+                if (!(st.st_mode & S_IXOTH))
+                        return berth_error_setf(reterr, EACCES,
+                                                "'%s' (mode %04o) keeps dnsmasq, which runs "
+                                                "unprivileged, out of '%s' (make it o+x, or "
+                                                "use another runtime dir)",
+                                                p, (unsigned)(st.st_mode & 07777), dir);
+                char *slash = strrchr(p, '/');
+                if (!slash || slash == p)
+                        return 0;
+                *slash = 0;
+        }
 }
 
 static int start_dnsmasq(const char *dir, BerthError **reterr)
@@ -276,7 +298,7 @@ int net_helper_network_up(const char *rundir, const NetGlobal *g, BerthError **r
         /* Recorded first: a crash from here on leaves something down can find. */
         _cleanup_free_ char *state = net_global_to_string(g);
         _cleanup_free_ char *state_path = path_join(dir, NET_NETWORK_STATE);
-        r = write_file_atomic_at(AT_FDCWD, state_path, state, strlen(state), 0644);
+        r = net_write_file(dir, NET_NETWORK_STATE, state, 0644);
         if (r < 0)
                 return berth_error_set(reterr, r, "write '%s'", state_path);
 
@@ -289,9 +311,11 @@ int net_helper_network_up(const char *rundir, const NetGlobal *g, BerthError **r
                 if (r < 0)
                         r = berth_error_prefix(reterr, r, "load the masquerade rules");
         }
+        if (r >= 0)
+                r = check_reachable(dir, reterr);
         if (r >= 0 && net_dnsmasq_pid(dir) <= 0) {
                 _cleanup_free_ char *conf = net_dnsmasq_conf(g, dir);
-                r = net_write_visible(dir, NET_DNSMASQ_CONF, conf);
+                r = net_write_file(dir, NET_DNSMASQ_CONF, conf, 0644);
                 if (r < 0)
                         r = berth_error_set(reterr, r, "write '%s/" NET_DNSMASQ_CONF "'", dir);
                 else

@@ -20,6 +20,3 @@ int net_lock(const char *rundir, int *ret_fd, BerthError **reterr);
 /* Writes value to /proc/sys/PATH ("net/ipv4/conf/berth0/forwarding"). */
 int net_sysctl_write(const char *path, const char *value);
 int net_sysctl_read(const char *path, char **ret);
-/* Writes text to dir/name through a dot file and a rename (dnsmasq ignores dot files and sees
- * the whole file at once). */
-int net_write_visible(const char *dir, const char *name, const char *text);

@@ -115,6 +115,10 @@ int net_plan_build(const char *name, const BerthConfig *c, const NetGlobal *g, N
  * the file sits in a root-only directory, but a damaged one must not make teardown guess. */
 char *net_plan_to_string(const NetPlan *p);
 int net_plan_from_string(const char *text, NetPlan **ret);
+/* Writes text to dir/name through a dot file and a rename: readers (dnsmasq ignores dot files)
+ * see all of it or nothing. No fsync: everything written this way lives in the runtime dir, which
+ * a reboot empties anyway, and an fsync costs a start tens of milliseconds on a busy disk. */
+int net_write_file(const char *dir, const char *name, const char *text, mode_t mode);
 /* <rundir>/NAME/net.plan */
 char *net_plan_path(const char *rundir, const char *name);
 int net_plan_write(const char *rundir, const NetPlan *p);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "fileio.h"
 #include "net-internal.h"
@@ -375,11 +376,35 @@ char *net_plan_path(const char *rundir, const char *name)
         return xasprintf("%s/%s/" NET_PLAN_FILE, rundir, name);
 }
 
+int net_write_file(const char *dir, const char *name, const char *text, mode_t mode)
+{
+        _cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return negative_errno();
+        _cleanup_free_ char *tmp = xasprintf(".%s.tmp", name);
+        _cleanup_close_ int fd =
+                openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+        if (fd < 0)
+                return negative_errno();
+        /* Whatever the umask: dnsmasq reads some of these after dropping its privileges. */
+        if (fchmod(fd, mode) < 0) {
+                int r = negative_errno();
+                (void)unlinkat(dfd, tmp, 0);
+                return r;
+        }
+        int r = loop_write(fd, text, strlen(text));
+        if (r >= 0 && renameat(dfd, tmp, dfd, name) < 0)
+                r = negative_errno();
+        if (r < 0)
+                (void)unlinkat(dfd, tmp, 0);
+        return r;
+}
+
 int net_plan_write(const char *rundir, const NetPlan *p)
 {
-        _cleanup_free_ char *path = net_plan_path(rundir, p->name);
+        _cleanup_free_ char *dir = path_join(rundir, p->name);
         _cleanup_free_ char *text = net_plan_to_string(p);
-        return write_file_atomic_at(AT_FDCWD, path, text, strlen(text), 0600);
+        return net_write_file(dir, NET_PLAN_FILE, text, 0600);
 }
 
 int net_plan_read(const char *rundir, const char *name, NetPlan **ret)

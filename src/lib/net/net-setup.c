@@ -50,26 +50,6 @@ int net_sysctl_read(const char *path, char **ret)
         return read_one_line_at(AT_FDCWD, p, ret);
 }
 
-int net_write_visible(const char *dir, const char *name, const char *text)
-{
-        _cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0)
-                return negative_errno();
-        _cleanup_free_ char *tmp = xasprintf(".%s.tmp", name);
-        _cleanup_close_ int fd =
-                openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-        if (fd < 0)
-                return negative_errno();
-        /* dnsmasq reads these after dropping its privileges. */
-        (void)fchmod(fd, 0644);
-        int r = loop_write(fd, text, strlen(text));
-        if (r >= 0 && renameat(dfd, tmp, dfd, name) < 0)
-                r = negative_errno();
-        if (r < 0)
-                (void)unlinkat(dfd, tmp, 0);
-        return r;
-}
-
 /* ---- the managed networks a plan uses ------------------------------------------------------- */
 
 /* The recorded settings of the managed bridge iface f is on. */
@@ -195,9 +175,9 @@ static int dns_add(const char *rundir, const NetPlan *p, BerthError **reterr)
                 net_global_done(&g);
                 /* The reservation first: it must be there before the guest asks. One name per
                  * container: its first managed interface. */
-                r = net_write_visible(dhcp_dir, p->name, dhcp);
+                r = net_write_file(dhcp_dir, p->name, dhcp, 0644);
                 if (r >= 0)
-                        r = net_write_visible(hosts_dir, p->name, hosts);
+                        r = net_write_file(hosts_dir, p->name, hosts, 0644);
                 if (r < 0)
                         return berth_error_set(reterr, r, "write the DNS name of '%s' in '%s'",
                                                p->name, dir);
@@ -310,9 +290,12 @@ static int configure_inside(Sockets *s, const NetIface *f, BerthError **reterr)
                                                in_addr_to_string(AF_INET6, &f->addr6.addr, buf));
                 }
         }
-        r = netlink_link_set_up(s->inside, l.ifindex, true);
-        if (r < 0)
-                return berth_error_set(reterr, r, "interface '%s': bring it up", f->name);
+        /* A macvlan was made up; veth peers and NICs come up here. */
+        if (!(l.flags & IFF_UP)) {
+                r = netlink_link_set_up(s->inside, l.ifindex, true);
+                if (r < 0)
+                        return berth_error_set(reterr, r, "interface '%s': bring it up", f->name);
+        }
         if (f->has_gw4) {
                 bool onlink = f->addr4.family != AF_INET ||
                               !net_prefix_contains(&f->addr4, AF_INET, &f->gw4);
@@ -346,9 +329,14 @@ static int create_veth(Sockets *s, const NetPlan *p, const NetIface *f, int netn
                 master = br.ifindex;
         }
         _cleanup_free_ char *alias = xasprintf(NET_ALIAS_PREFIX "%s", p->name);
+        /* One request: both ends named, the peer in the container's namespace with its MAC,
+         * the host end on the bridge and up. (The peer cannot come up in the same request: its
+         * own peer is not registered yet, and veth refuses with ENOTCONN.) */
         NetlinkLinkAttrs host = NETLINK_LINK_ATTRS_INIT, peer = NETLINK_LINK_ATTRS_INIT;
         host.name = f->host;
         host.mtu = f->mtu;
+        host.master = master;
+        host.up = true;
         peer.name = f->name;
         peer.mac = f->mac;
         peer.mtu = f->mtu;
@@ -359,26 +347,21 @@ static int create_veth(Sockets *s, const NetPlan *p, const NetIface *f, int netn
                                         "interface '%s': host interface '%s' exists already",
                                         f->name, f->host);
         if (r < 0)
-                return berth_error_set(reterr, r, "interface '%s': create veth '%s'", f->name,
-                                       f->host);
-        NetlinkLink l = {};
-        r = netlink_link_get(s->host, f->host, &l);
-        if (r >= 0) {
-                /* The alias (which teardown checks) only takes on a change. */
-                NetlinkLinkAttrs a = NETLINK_LINK_ATTRS_INIT;
-                a.master = master;
-                a.alias = alias;
-                r = netlink_link_change(s->host, l.ifindex, &a);
-        }
-        if (r >= 0)
-                r = netlink_link_set_up(s->host, l.ifindex, true);
-        if (r < 0)
+                return berth_error_set(reterr, r, "interface '%s': create veth '%s'%s%s",
+                                       f->name, f->host, master ? " on " : "",
+                                       master ? f->bridge : "");
+        /* The alias, which teardown checks, only takes on a change (by name, no lookup). */
+        NetlinkLinkAttrs a = NETLINK_LINK_ATTRS_INIT;
+        a.name = f->host;
+        a.alias = alias;
+        r = netlink_link_change(s->host, 0, &a);
         if (r < 0) {
-                /* Not yet marked as ours: teardown would leave it. */
-                if (l.ifindex > 0)
+                /* Not marked as ours: teardown would leave it. */
+                NetlinkLink l;
+                if (netlink_link_get(s->host, f->host, &l) >= 0)
                         (void)netlink_link_del(s->host, l.ifindex);
-                return berth_error_set(reterr, r, "interface '%s': attach '%s'%s%s", f->name,
-                                       f->host, master ? " to " : "", master ? f->bridge : "");
+                return berth_error_set(reterr, r, "interface '%s': mark '%s' as berth's",
+                                       f->name, f->host);
         }
         return 0;
 }
@@ -409,6 +392,7 @@ static int create_macvlan(Sockets *s, const NetIface *f, int netns_fd, BerthErro
         a.mac = f->mac;
         a.mtu = f->mtu;
         a.netns_fd = netns_fd;
+        a.up = true;
         r = netlink_macvlan_add(s->host, parent.ifindex, &a);
         if (r < 0)
                 return berth_error_set(reterr, r, "interface '%s': create macvlan on '%s'",
@@ -461,10 +445,8 @@ int net_helper_setup(const char *rundir, const char *name, int netns_fd, BerthEr
         r = sockets_open(netns_fd, &s, reterr);
         if (r < 0)
                 goto fail;
-        NetlinkLink lo;
-        r = netlink_link_get(s.inside, "lo", &lo);
-        if (r >= 0)
-                r = netlink_link_set_up(s.inside, lo.ifindex, true);
+        /* Loopback is index 1 in every network namespace. */
+        r = netlink_link_set_up(s.inside, 1, true);
         if (r < 0)
                 r = berth_error_set(reterr, r, "bring up the container's loopback");
         for (size_t i = 0; r >= 0 && i < p->n_ifaces; i++) {

@@ -253,12 +253,22 @@ static void put_link_attrs(struct nlmsghdr *nlh, const NetlinkLinkAttrs *a)
                 mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)a->master);
 }
 
-static struct nlmsghdr *newlink_header(char *buf, uint16_t flags, int ifindex)
+static void set_up_flag(struct ifinfomsg *ifi, const NetlinkLinkAttrs *a)
+{
+        if (a->up) {
+                ifi->ifi_flags |= IFF_UP;
+                ifi->ifi_change |= IFF_UP;
+        }
+}
+
+static struct nlmsghdr *newlink_header(char *buf, uint16_t flags, int ifindex,
+                                       const NetlinkLinkAttrs *a)
 {
         struct nlmsghdr *nlh = put_header(buf, RTM_NEWLINK, flags);
         struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
         ifi->ifi_family = AF_UNSPEC;
         ifi->ifi_index = ifindex;
+        set_up_flag(ifi, a);
         return nlh;
 }
 
@@ -270,7 +280,7 @@ static int ack_cb(const struct nlmsghdr *nlh, void *data)
 int netlink_veth_add(Netlink *nl, const NetlinkLinkAttrs *host, const NetlinkLinkAttrs *peer)
 {
         char buf[NL_REQ_SIZE];
-        struct nlmsghdr *nlh = newlink_header(buf, NLM_F_CREATE | NLM_F_EXCL, 0);
+        struct nlmsghdr *nlh = newlink_header(buf, NLM_F_CREATE | NLM_F_EXCL, 0, host);
         put_link_attrs(nlh, host);
         struct nlattr *linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
         mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
@@ -281,6 +291,7 @@ int netlink_veth_add(Netlink *nl, const NetlinkLinkAttrs *host, const NetlinkLin
         nlh->nlmsg_len += MNL_ALIGN(sizeof(*pifi));
         memset(pifi, 0, sizeof(*pifi));
         pifi->ifi_family = AF_UNSPEC;
+        set_up_flag(pifi, peer);
         put_link_attrs(nlh, peer);
         mnl_attr_nest_end(nlh, peer_nest);
         mnl_attr_nest_end(nlh, data);
@@ -291,7 +302,7 @@ int netlink_veth_add(Netlink *nl, const NetlinkLinkAttrs *host, const NetlinkLin
 int netlink_bridge_add(Netlink *nl, const NetlinkLinkAttrs *a)
 {
         char buf[NL_REQ_SIZE];
-        struct nlmsghdr *nlh = newlink_header(buf, NLM_F_CREATE | NLM_F_EXCL, 0);
+        struct nlmsghdr *nlh = newlink_header(buf, NLM_F_CREATE | NLM_F_EXCL, 0, a);
         put_link_attrs(nlh, a);
         struct nlattr *linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
         mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
@@ -302,7 +313,7 @@ int netlink_bridge_add(Netlink *nl, const NetlinkLinkAttrs *a)
 int netlink_macvlan_add(Netlink *nl, int parent, const NetlinkLinkAttrs *a)
 {
         char buf[NL_REQ_SIZE];
-        struct nlmsghdr *nlh = newlink_header(buf, NLM_F_CREATE | NLM_F_EXCL, 0);
+        struct nlmsghdr *nlh = newlink_header(buf, NLM_F_CREATE | NLM_F_EXCL, 0, a);
         put_link_attrs(nlh, a);
         mnl_attr_put_u32(nlh, IFLA_LINK, (uint32_t)parent);
         struct nlattr *linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
@@ -317,7 +328,7 @@ int netlink_macvlan_add(Netlink *nl, int parent, const NetlinkLinkAttrs *a)
 int netlink_link_change(Netlink *nl, int ifindex, const NetlinkLinkAttrs *a)
 {
         char buf[NL_REQ_SIZE];
-        struct nlmsghdr *nlh = newlink_header(buf, 0, ifindex);
+        struct nlmsghdr *nlh = newlink_header(buf, 0, ifindex, a);
         put_link_attrs(nlh, a);
         return nl_call(nl, nlh, ack_cb, NULL);
 }

@@ -50,6 +50,7 @@ typedef struct NetlinkLinkAttrs {
         const char *alias;
         int netns_fd;            /* >= 0: create in / move to this namespace */
         int master;              /* > 0: enslave to this ifindex */
+        bool up;                 /* bring it up (in the same request) */
 } NetlinkLinkAttrs;
 #define NETLINK_LINK_ATTRS_INIT {.netns_fd = -1}
 
