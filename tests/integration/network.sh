@@ -8,6 +8,7 @@
 # privileged containers. Afterwards the host's links, addresses, nft ruleset and dnsmasq
 # processes are what they were before, also after a "monitor" was SIGKILLed mid-run.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/net-lib.sh"
 
 DRIVER=$BERTH_BUILDDIR/net-driver
 [ -x "$DRIVER" ] || it_fail_early "net-driver not built (run via make check)"
@@ -30,15 +31,6 @@ NETOPTS=(--bridge "$BR" --ipv4 "$NET.1/24" --dhcp-range "$NET.100,$NET.199" --up
         --no-dns-upstream)
 drv() { timeout -k 5 60 "$DRIVER" "${NETOPTS[@]}" "$@" 3>&-; }
 
-# What must be the same before and after: every link (name, flags), address, the whole nft
-# ruleset and the dnsmasq processes.
-host_state() {
-        ip -o link show | awk -F': ' '{ split($3, f, " "); print $2, f[1] }' | sort
-        ip -o addr show | awk '{ print $2, $3, $4 }' | sort
-        nft list ruleset
-        # Zombies left to a PID 1 that does not reap are not dnsmasq instances.
-        ps -C dnsmasq -o pid=,stat=,args= | awk '$2 !~ /^Z/' | sort
-}
 
 declare -A DRV CPID
 # start_c NAME CONFIG [--userns]: runs "busybox sleep" as the container's init through the
@@ -78,35 +70,26 @@ net_cleanup() {
         done
         [ -n "${HTTPD:-}" ] && kill "$HTTPD" 2>/dev/null
         "$DRIVER" "${NETOPTS[@]}" down --force "$BERTH_RUNDIR" >/dev/null 2>&1
-        ip link del "$UPL" 2>/dev/null
         ip link del "$MVL" 2>/dev/null
         ip link del "$PHY" 2>/dev/null
-        nft delete table inet "berth-test-guard-$id" 2>/dev/null
+        net_guard_down "$UPL" "berth-test-guard-$id"
         [ -n "${FWD_BEFORE:-}" ] && echo "$FWD_BEFORE" >/proc/sys/net/ipv4/ip_forward
         return 0
 }
 IT_TEARDOWN_HOOKS+=(net_cleanup)
 
-before=$(host_state)
+before=$(net_host_state)
 FWD_BEFORE=$(cat /proc/sys/net/ipv4/ip_forward)
 
-# The test's own links: the uplink (its peer stays here, down: what masquerade sends there goes
-# nowhere), a macvlan parent, and a link to move in as a "phys" NIC.
-require "create the test uplink" ip link add "$UPL" type veth peer name "$UPP"
+# The test's own links: the uplink and guard (net-lib.sh), a macvlan parent, and a link to move
+# in as a "phys" NIC.
+require "create the test uplink and the guard table" \
+        net_guard_up "$BR" "$UPL" "$UPP" "berth-test-guard-$id"
 require "create the macvlan parent" ip link add "$MVL" type veth peer name "$MVP"
 require "bring the macvlan parent up" sh -c "ip link set '$MVL' up && ip link set '$MVP' up"
 require "create the link to move in" ip link add "$PHY" type veth peer name "$PHP"
 require "bring it up" ip link set "$PHY" up
-# Nothing forwarded from the test bridge may leave through another interface.
-require "load the guard table" nft -f - <<EOF
-table inet berth-test-guard-$id {
-        chain forward {
-                type filter hook forward priority filter - 10; policy accept;
-                iifname "$BR" oifname != { "$BR", "$UPL" } drop
-        }
-}
-EOF
-during=$(host_state)
+during=$(net_host_state)
 
 # ---- the network ----
 # A runtime dir dnsmasq (unprivileged) cannot reach: a clear error, and nothing half made.
@@ -114,7 +97,7 @@ mkdir -m 700 "$T/closed"
 check_match "up refuses a runtime dir dnsmasq cannot reach" \
         "'$T/closed' \(mode 0700\) keeps dnsmasq, which runs unprivileged, out of" \
         "$(drv up "$T/closed/run" 2>&1)"
-check_eq "and leaves nothing behind" "$during" "$(host_state)"
+check_eq "and leaves nothing behind" "$during" "$(net_host_state)"
 require "network up" drv up "$BERTH_RUNDIR"
 check_match "the bridge has its address" "inet $NET.1/24" "$(ip -o addr show dev "$BR")"
 check_match "the bridge carries berth's alias" "alias berth:network" "$(ip -d link show "$BR")"
@@ -211,13 +194,13 @@ check "the host resolves d.berth to the reservation" \
         wait_until 5 sh -c "'$BB' nslookup '$d.berth' $NET.1 | grep -q 'Address: $reserved'"
 
 # ---- bad input: a clear error before start, nothing created ----
-mid=$(host_state)
+mid=$(net_host_state)
 bad() { # DESC YAML EXPECTED-MESSAGE
         printf '%s\n' "$2" >"$T/bad.yaml"
         local out
         out=$(drv run "$BERTH_RUNDIR" "$(name bad)" "$T/bad.yaml" -- "$BB" true 2>&1)
         check_match "$1" "^net-driver: $3" "$out"
-        check_eq "$1: nothing created" "$mid" "$(host_state)"
+        check_eq "$1: nothing created" "$mid" "$(net_host_state)"
         check "$1: no record left" test ! -e "$BERTH_RUNDIR/$(name bad)/net.plan"
 }
 bad "an unknown bridge" "network: [{type: veth, bridge: nosuch$id}]" \
@@ -245,11 +228,11 @@ kill "$LISTENER" 2>/dev/null
 bad "an unknown macvlan parent" "network: [{type: macvlan, link: nosuch$id}]" \
         "interface 'eth0': unknown host interface 'nosuch$id'"
 ip link add "vb-$(name bad)" type veth peer name "bw$id" 2>/dev/null
-mid=$(host_state)
+mid=$(net_host_state)
 bad "a host interface name that is taken" "network: [{type: veth, bridge: $BR}]" \
         "interface 'eth0': host interface 'vb-$(name bad)' exists already"
 ip link del "vb-$(name bad)"
-mid=$(host_state)
+mid=$(net_host_state)
 
 # ---- macvlan (bridge mode) between two containers ----
 m1=$(name m1) m2=$(name m2)
@@ -315,15 +298,15 @@ for n in "$a" "$b" "$d"; do
 done
 check "no veth of the test left" sh -c "! ip -o link | grep -q 'alias berth:$PFX'"
 check "no container nft table left" sh -c "! nft list tables | grep -q 'berth-c-$PFX'"
-check_eq "no DNS name left" "" "$(ls "$dir/hosts" "$dir/dhcp-hosts" 2>/dev/null | grep -v ':$' | grep .)"
+check_eq "no DNS name or reservation left" "" "$(find "$dir/hosts" "$dir/dhcp-hosts" -type f)"
 check "the name is gone from DNS" \
         wait_until 5 sh -c "! '$BB' nslookup '$a.berth' $NET.1 | grep -q 'Address: $NET.10'"
 check "network down" drv down "$BERTH_RUNDIR"
 check "dnsmasq is gone" wait_until 3 pid_dead "$dns_pid"
 check "the bridge is gone" test ! -e "/sys/class/net/$BR"
 check_eq "the uplink's forwarding restored" 0 "$(cat "/proc/sys/net/ipv4/conf/$UPL/forwarding")"
-check_eq "links, addresses, nft ruleset and dnsmasq as before the network" "$during" "$(host_state)"
+check_eq "links, addresses, nft ruleset and dnsmasq as before the network" "$during" "$(net_host_state)"
 check "down again is a no-op" drv down "$BERTH_RUNDIR"
 
 net_cleanup
-check_eq "the host as before the test" "$before" "$(host_state)"
+check_eq "the host as before the test" "$before" "$(net_host_state)"
