@@ -4,6 +4,11 @@
 # Helpers of the network tests (sourced after lib.sh): what the host's network looks like, and
 # the test's own uplink and guard, so that nothing a test container sends can leave the machine.
 
+# The host's network state is compared whole before and after each test, so two network tests
+# must not run at once (make check -j): the second waits here.
+exec 9>>/run/lock/berth-network-tests.lock 2>/dev/null || exec 9>>/tmp/berth-network-tests.lock
+flock 9
+
 # Every link (name, flags), every address, the whole nft ruleset and the dnsmasq processes:
 # what must be the same before and after a test.
 net_host_state() {
