@@ -28,7 +28,7 @@ if ip -o addr | grep -q " $NET\.\| $MVNET\."; then
         it_fail_early "the test subnets $NET.0/24 or $MVNET.0/24 are in use on this host"
 fi
 NETOPTS=(--bridge "$BR" --ipv4 "$NET.1/24" --dhcp-range "$NET.100,$NET.199" --uplink "$UPL"
-        --no-dns-upstream)
+        --ipv6 "fd42:$k::1/64" --no-dns-upstream)
 drv() { timeout -k 5 60 "$DRIVER" "${NETOPTS[@]}" "$@" 3>&-; }
 
 
@@ -101,6 +101,7 @@ check_eq "and leaves nothing behind" "$during" "$(net_host_state)"
 require "network up" drv up "$BERTH_RUNDIR"
 check_match "the bridge has its address" "inet $NET.1/24" "$(ip -o addr show dev "$BR")"
 check_match "the bridge carries berth's alias" "alias berth:network" "$(ip -d link show "$BR")"
+check_match "and its IPv6 address" "inet6 fd42:$k::1/64" "$(ip -o addr show dev "$BR")"
 dir=$BERTH_RUNDIR/.net/$BR
 dns_pid=$(cat "$dir/dnsmasq.pid" 2>/dev/null)
 check "dnsmasq runs" pid_alive "$dns_pid"
@@ -151,6 +152,9 @@ check_eq "live addresses of b, read in its namespace" "host0 $NET.11/24
 host0 fd42:$k::11/64" "$("$DRIVER" addresses "${CPID[$b]}")"
 check_eq "the driver kept its own namespace while reading them" \
         "$(readlink /proc/self/ns/net)" "$(readlink /proc/$$/ns/net)"
+
+check "a takes an IPv6 address from the bridge's router advertisements (SLAAC)" \
+        wait_until 15 sh -c "nsenter -t ${CPID[$a]} -n ip -6 -o addr show dev eth0 scope global | grep -q 'inet6 fd42:$k::'"
 
 # ---- DNS: every running container by name, from the host and from the others ----
 check "the host resolves a.berth through dnsmasq" \
@@ -208,6 +212,9 @@ bad "an unknown bridge" "network: [{type: veth, bridge: nosuch$id}]" \
 bad "an address outside the bridge's subnet" \
         "network: [{type: veth, bridge: $BR, ipv4: 10.215.$k.5/24}]" \
         "interface 'eth0': address 10.215.$k.5 is outside the subnet $NET.0/24 of bridge '$BR'"
+bad "an IPv6 address outside the bridge's prefix" \
+        "network: [{type: veth, bridge: $BR, ipv6: \"fd43:$k::5/64\"}]" \
+        "interface 'eth0': address fd43:$k::5 is outside the subnet fd42:$k::/64 of bridge '$BR'"
 bad "a duplicate static address" "network: [{type: veth, bridge: $BR, ipv4: $NET.10/24}]" \
         "interface 'eth0': address $NET.10 is used by container '$a'"
 bad "the bridge's own address" "network: [{type: veth, bridge: $BR, ipv4: $NET.1/24}]" \

@@ -14,8 +14,8 @@
  * to exit, and tears down with the namespace fd it kept (net_container_teardown) — the
  * monitor's order. It prints "ready PID" on stdout once CMD runs with its network.
  *
- * NETWORK OPTIONS: --bridge B --ipv4 A/P --dhcp-range S,E --uplink IF --no-dns-upstream
- * --no-nat: the managed network's settings (else berth's defaults). */
+ * NETWORK OPTIONS: --bridge B --ipv4 A/P --dhcp-range S,E --ipv6 A/P --uplink IF
+ * --no-dns-upstream --no-nat: the managed network's settings (else berth's defaults). */
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <sched.h>
@@ -173,6 +173,9 @@ int main(int argc, char **argv)
                         free(g.dhcp_start);
                         g.dhcp_start = xstrndup(v, strchr(v, ',') - v);
                         set(&g.dhcp_end, strchr(v, ',') + 1);
+                        i++;
+                } else if (streq(o, "--ipv6")) {
+                        set(&g.ipv6, v);
                         i++;
                 } else if (streq(o, "--uplink")) {
                         set(&g.uplink, v);

@@ -498,7 +498,9 @@ static int give_back_phys(Sockets *s, const NetIface *f)
                 return 0; /* never moved */
         NetlinkLink l;
         int r;
-        if (s->inside && netlink_link_get(s->inside, f->name, &l) >= 0) {
+        /* By its name, or (container root may rename it) by its index, which a move keeps. */
+        if (s->inside && (netlink_link_get(s->inside, f->name, &l) >= 0 ||
+                          netlink_link_get_index(s->inside, f->phys_ifindex, &l) >= 0)) {
                 (void)netlink_link_set_up(s->inside, l.ifindex, false);
                 NetlinkLinkAttrs a = NETLINK_LINK_ATTRS_INIT;
                 a.name = f->host;
