@@ -264,6 +264,9 @@ check "the NIC left the host" test ! -e "/sys/class/net/$PHY"
 check_match "it is lan0 inside, with the configured MAC and MTU" \
         "lan0.*mtu 1400.*link/ether 02:00:00:00:$(printf %02x "$k"):01" \
         "$(in_c "$x" ip -o link show lan0)"
+# Container root renames it: it still goes back (found by its index).
+check "container root renames the NIC" \
+        in_c "$x" sh -c "ip link set lan0 down && ip link set lan0 name other0"
 require "stop x" stop_c "$x"
 check "the NIC is back under its own name" test -e "/sys/class/net/$PHY"
 check_eq "with its own MAC" "$phy_mac" "$(cat "/sys/class/net/$PHY/address" 2>/dev/null)"
