@@ -90,50 +90,58 @@ int net_global_validate(const NetGlobal *g, BerthError **reterr)
 {
         NetPrefix p4 = {}, p6 = {};
         InAddr start, end;
+        /* Every value quoted in a message is the user's text: escaped, so it stays one line. */
+        _cleanup_free_ char *e_bridge = config_escape(strempty(g->bridge));
+        _cleanup_free_ char *e_ipv4 = config_escape(strempty(g->ipv4));
+        _cleanup_free_ char *e_start = config_escape(strempty(g->dhcp_start));
+        _cleanup_free_ char *e_end = config_escape(strempty(g->dhcp_end));
+        _cleanup_free_ char *e_ipv6 = config_escape(strempty(g->ipv6));
+        _cleanup_free_ char *e_domain = config_escape(strempty(g->domain));
+        _cleanup_free_ char *e_uplink = config_escape(strempty(g->uplink));
 
         if (!g->bridge || !simple_ifname(g->bridge))
                 return berth_error_setf(reterr, EBADMSG,
                                         "key 'network.bridge': invalid bridge name '%s' (letters, "
                                         "digits, '-' and '_', at most 15)",
-                                        strempty(g->bridge));
+                                        e_bridge);
         if (!g->ipv4 || net_prefix_parse(g->ipv4, AF_INET, &p4) < 0 || p4.prefix < 8 ||
             p4.prefix > 30)
                 return berth_error_setf(reterr, EBADMSG,
                                         "key 'network.ipv4': invalid address/prefix '%s' (the "
                                         "bridge's address, prefix 8..30)",
-                                        strempty(g->ipv4));
+                                        e_ipv4);
         uint32_t net = in4_addr_to_host(&p4.addr) & ~(UINT32_MAX >> p4.prefix);
         uint32_t bcast = net | (UINT32_MAX >> p4.prefix), self = in4_addr_to_host(&p4.addr);
         if (self == net || self == bcast)
                 return berth_error_setf(reterr, EBADMSG,
                                         "key 'network.ipv4': '%s' is the subnet's network or "
                                         "broadcast address, not one a bridge can have",
-                                        g->ipv4);
+                                        e_ipv4);
         if (!g->dhcp_start || in_addr_parse(g->dhcp_start, AF_INET, NULL, &start) < 0 ||
             !g->dhcp_end || in_addr_parse(g->dhcp_end, AF_INET, NULL, &end) < 0)
                 return berth_error_setf(reterr, EBADMSG,
                                         "key 'network.dhcp_range': invalid range '%s-%s'",
-                                        strempty(g->dhcp_start), strempty(g->dhcp_end));
+                                        e_start, e_end);
         uint32_t lo = in4_addr_to_host(&start), hi = in4_addr_to_host(&end);
         if (!net_prefix_contains(&p4, AF_INET, &start) || !net_prefix_contains(&p4, AF_INET, &end) ||
             lo > hi || lo == net || hi == bcast)
                 return berth_error_setf(reterr, EBADMSG,
                                         "key 'network.dhcp_range': '%s-%s' is not an ordered "
                                         "range of host addresses in %s",
-                                        g->dhcp_start, g->dhcp_end, g->ipv4);
+                                        e_start, e_end, e_ipv4);
         if (g->ipv6 && (net_prefix_parse(g->ipv6, AF_INET6, &p6) < 0 || p6.prefix < 16 ||
                         p6.prefix > 126))
                 return berth_error_setf(reterr, EBADMSG,
                                         "key 'network.ipv6': invalid address/prefix '%s' "
                                         "(prefix 16..126)",
-                                        g->ipv6);
+                                        e_ipv6);
         if (!g->domain || !valid_domain(g->domain))
                 return berth_error_setf(reterr, EBADMSG, "key 'network.domain': invalid domain '%s'",
-                                        strempty(g->domain));
+                                        e_domain);
         if (g->uplink && !simple_ifname(g->uplink))
                 return berth_error_setf(reterr, EBADMSG,
                                         "key 'network.uplink': invalid interface name '%s'",
-                                        g->uplink);
+                                        e_uplink);
         if (g->mtu && (g->mtu < 68 || g->mtu > 65535))
                 return berth_error_setf(reterr, EBADMSG,
                                         "key 'network.mtu': %" PRIu32 " out of range 68..65535",
