@@ -606,6 +606,37 @@ configure_container() { # rootfs
         if [ "$init" = sysvinit ]; then
                 write_inittab_ttys "$r" || die "write '$r/etc/inittab' failed"
         fi
+        if [ "$init" = systemd ]; then
+                write_network_dropins "$r" ||
+                        die "write the systemd-networkd-wait-online drop-in in '$r' failed"
+        fi
+}
+
+# A container with no interface but loopback ('network: none') has nothing to wait for:
+# without this, systemd-networkd-wait-online waits two minutes for a link that never comes,
+# fails, and holds everything ordered after network-online.target (nginx, for one) that long.
+# With an interface (berth makes it before init starts) it waits as on any machine. Written per
+# container rather than into the cached tree, so existing caches need no rebuild. (No '$' in the
+# command: systemd would expand it as a variable of its own.)
+write_network_dropins() { # rootfs
+        d=$1/etc/systemd/system/systemd-networkd-wait-online.service.d
+        [ ! -L "$1/etc/systemd/system" ] && [ ! -L "$d" ] || return 1
+        mkdir -p "$d" || return 1
+        write_file "$d/berth.conf" 644 <<-'EOF' || return 1
+		# Written by berth: skip the wait when there is no interface but loopback.
+		[Service]
+		ExecCondition=/bin/sh -c 'ls /sys/class/net | grep -qvx lo'
+		EOF
+        # An address berth set on eth0 from the container's config (ipv4:) stays when
+        # networkd takes the link over.
+        n=$1/etc/systemd/network/20-eth0.network.d
+        [ ! -L "$1/etc/systemd/network" ] && [ ! -L "$n" ] || return 1
+        mkdir -p "$n" || return 1
+        write_file "$n/berth.conf" 644 <<-'EOF'
+		# Written by berth: keep the addresses berth configured.
+		[Network]
+		KeepConfiguration=static
+		EOF
 }
 
 # ---- main ------------------------------------------------------------------------------------

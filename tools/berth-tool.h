@@ -36,6 +36,7 @@ int verb_attach(int argc, char *argv[]);
 int verb_console(int argc, char *argv[]);
 int verb_destroy(int argc, char *argv[]);
 int verb_config(int argc, char *argv[]);
+int verb_network(int argc, char *argv[]);
 
 /* ---- errors (tool-util.c) ---- */
 

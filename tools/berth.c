@@ -87,6 +87,7 @@ static const Verb verbs[] = {
         {"console", verb_console, "connect to a container's console or a tty"},
         {"destroy", verb_destroy, "delete a container and its rootfs"},
         {"config", verb_config, "validate or show a container's configuration"},
+        {"network", verb_network, "bring berth's bridge (DHCP, DNS, NAT) up or down"},
         {"top", verb_top, "run the berth-tui dashboard"},
         {"help", verb_help, "show this help"},
 };

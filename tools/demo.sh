@@ -20,7 +20,7 @@ BERTH=$PREFIX/bin/berth
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 DEPS=(build-essential autoconf automake pkg-config libcap-dev libseccomp-dev libapparmor-dev libmnl-dev
-      libyaml-dev libsystemd-dev libncurses-dev busybox-static iproute2)
+      libyaml-dev libsystemd-dev libncurses-dev busybox-static iproute2 dnsmasq-base nftables)
 
 say() {
         printf '==> %s\n' "$*"

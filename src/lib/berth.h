@@ -272,3 +272,29 @@ typedef struct BerthCloneOptions {
 /* A new container dst with its own name, hostname, uuid and MAC. opts may be NULL. */
 int berth_clone(BerthContext *ctx, const char *src, const char *dst,
                 const BerthCloneOptions *opts, BerthError **reterr);
+
+/* ---- networking --------------------------------------------------------------------------- */
+
+/* The managed bridge: the global config's 'network:' section (berth0, 10.0.3.1/24 by default).
+ * Up makes the bridge with its address, dnsmasq (DHCP, and DNS where every running container on
+ * it resolves as NAME.DOMAIN and by bare name) and the NAT rules; it is idempotent and repairs a
+ * half-up network. Down removes all of it; it refuses (EBUSY) while running containers use the
+ * network, unless force. bridge: NULL, or the managed bridge's name (EINVAL otherwise). */
+int berth_network_up(BerthContext *ctx, const char *bridge, BerthError **reterr);
+int berth_network_down(BerthContext *ctx, const char *bridge, bool force, BerthError **reterr);
+
+typedef struct BerthNetworkStatus {
+        char *bridge;
+        bool up;              /* recorded as up, and the bridge exists */
+        char *ipv4;           /* the bridge's address and prefix */
+        char *ipv6;           /* or NULL */
+        char *domain;
+        pid_t dnsmasq_pid;    /* 0: not running */
+        bool nat;             /* the masquerade table is loaded */
+        char **containers;    /* "NAME ADDRESS" of the running containers on it (may be NULL) */
+        char **leases;        /* "MAC ADDRESS HOSTNAME" of dnsmasq's leases (may be NULL) */
+} BerthNetworkStatus;
+
+void berth_network_status_clear(BerthNetworkStatus *s);
+int berth_network_status(BerthContext *ctx, const char *bridge, BerthNetworkStatus *ret,
+                         BerthError **reterr);

@@ -8,6 +8,7 @@
 
 #include "container-internal.h"
 #include "monitor/monitor.h"
+#include "net/net.h"
 #include "path-util.h"
 #include "strv.h"
 
@@ -57,9 +58,25 @@ static void info_fill_config(BerthInfo *info, const BerthConfig *c)
         info->autostart_group = c->autostart_group ? xstrdup(c->autostart_group) : NULL;
         info->privileged = c->privileged;
         info->backend = xstrdup(c->rootfs_backend ? c->rootfs_backend : "dir");
+        /* The address, without the prefix the config writes it with. */
         for (size_t i = 0; i < c->n_network && !info->ipv4; i++)
                 if (c->network[i].ipv4)
-                        info->ipv4 = xstrdup(c->network[i].ipv4);
+                        info->ipv4 = xstrndup(c->network[i].ipv4, strcspn(c->network[i].ipv4, "/"));
+}
+
+/* The addresses the container has now (DHCP leases too), read inside its network namespace
+ * without forking; nothing when the caller may not enter it. */
+static void info_fill_addresses(BerthInfo *info)
+{
+        char **l = NULL;
+        if (info->init_pid <= 0 || net_container_addresses(info->init_pid, &l) < 0)
+                return;
+        info->addresses = l;
+        char *v4 = net_addresses_first_ipv4(l);
+        if (v4) {
+                free(info->ipv4);
+                info->ipv4 = v4;
+        }
 }
 
 static void info_fill_runtime(BerthContext *ctx, BerthInfo *info, const RuntimeState *s)
@@ -71,6 +88,7 @@ static void info_fill_runtime(BerthContext *ctx, BerthInfo *info, const RuntimeS
         info->ready = s->ready;
         if (info->state == BERTH_STATE_STOPPED || !s->cgroup)
                 return;
+        info_fill_addresses(info);
 
         const CgroupLayout *layout;
         _cleanup_(cgroup_freep) Cgroup *cg = NULL;

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/mount.h>
@@ -25,8 +27,10 @@ static const char full_yaml[] =
         "limits: {memory: 512M, swap: 1G, cpus: 1.5, cpu_weight: 100, pids: 512, io_weight: 200}\n"
         "network:\n"
         "  - {type: veth, name: eth0, bridge: berth0, link: null, hwaddr: \"02:00:0A:00:03:0a\",\n"
-        "     ipv4: 10.0.3.10/24, gateway: 10.0.3.1, mtu: 1500}\n"
-        "  - {type: macvlan, link: enp3s0}\n"
+        "     ipv4: 10.0.3.10/24, gateway: 10.0.3.1, ipv6: \"fd42::10/64\", gateway6: \"fd42::1\",\n"
+        "     mtu: 1500}\n"
+        "  - {type: macvlan, link: enp3s0, dhcp: true}\n"
+        "publish: [\"8080:80\", \"127.0.0.1:5353:53/udp\", \"[::1]:8443:443/tcp\"]\n"
         "mounts:\n"
         "  - {source: /srv/data, target: /data, options: [bind, ro, create=dir, optional]}\n"
         "  - {target: /tmp, type: tmpfs, options: [nosuid, nodev, size=10M, mode=1777]}\n"
@@ -212,12 +216,19 @@ static void test_parse_full(void)
         is_str(n->hwaddr, "02:00:0A:00:03:0a", "network[0].hwaddr");
         is_str(n->ipv4, "10.0.3.10/24", "network[0].ipv4");
         is_str(n->gateway, "10.0.3.1", "network[0].gateway");
+        is_str(n->ipv6, "fd42::10/64", "network[0].ipv6");
+        is_str(n->gateway6, "fd42::1", "network[0].gateway6");
+        ok(!n->dhcp, "network[0].dhcp unset");
         is_int(n->mtu, 1500, "network[0].mtu");
         n = &c->network[1];
         is_int(n->type, BERTH_NET_MACVLAN, "network[1].type");
         is_str(n->link, "enp3s0", "network[1].link");
-        ok(!n->name && !n->bridge && !n->hwaddr && !n->ipv4 && !n->gateway && n->mtu == 0,
+        ok(n->dhcp, "network[1].dhcp");
+        ok(!n->name && !n->bridge && !n->hwaddr && !n->ipv4 && !n->gateway && !n->ipv6 &&
+                   !n->gateway6 && n->mtu == 0,
            "network[1] unset fields");
+        is_int(strv_length(c->publish), 3, "publish");
+        is_str(c->publish[1], "127.0.0.1:5353:53/udp", "publish[1] kept as written");
 
         is_int(c->n_mounts, 3, "three mounts");
         const BerthMount *m = &c->mounts[0];
@@ -324,6 +335,11 @@ static void test_values(void)
                 is_int(config_parse_into(d, "# just a comment\n", 17, "e.yaml", NULL), 0,
                        "comment only");
                 is_int(d->n_network, 1, "an empty document changes nothing");
+                static const char none[] = "network: none\n";
+                is_int(config_parse_into(d, none, strlen(none), "n.yaml", NULL), 0,
+                       "network: none");
+                ok(d->n_network == 1 && d->network[0].type == BERTH_NET_NONE && !d->network[0].name,
+                   "network: none is [{type: none}]");
                 static const char quoted[] = "name: \"null\"\n";
                 is_int(config_parse_into(d, quoted, strlen(quoted), "q.yaml", NULL), 0,
                        "quoted null");
@@ -446,6 +462,29 @@ static void test_errors(void)
                 "t.yaml:1:30: key 'network[0].ipv4': invalid IPv4 address/prefix '10.0.3.3/33'");
         check_error("network: [{type: veth, gateway: 10.0.3}]\n",
                     "t.yaml:1:33: key 'network[0].gateway': invalid IPv4 address '10.0.3'");
+        check_error("network: [{type: veth, ipv6: \"fd42::1\"}]\n",
+                    "t.yaml:1:30: key 'network[0].ipv6': invalid IPv6 address/prefix 'fd42::1'");
+        check_error("network: [{type: veth, ipv6: 10.0.3.1/24}]\n",
+                    "t.yaml:1:30: key 'network[0].ipv6': invalid IPv6 address/prefix "
+                    "'10.0.3.1/24'");
+        check_error("network: [{type: veth, ipv6: \"fd42::1/129\"}]\n",
+                    "t.yaml:1:30: key 'network[0].ipv6': invalid IPv6 address/prefix "
+                    "'fd42::1/129'");
+        check_error("network: [{type: veth, gateway6: 10.0.3.1}]\n",
+                    "t.yaml:1:34: key 'network[0].gateway6': invalid IPv6 address '10.0.3.1'");
+        check_error("network: [{type: veth, dhcp: maybe}]\n",
+                    "t.yaml:1:30: key 'network[0].dhcp': invalid boolean 'maybe' (true, false, "
+                    "yes or no)");
+        check_error("network: all\n",
+                    "t.yaml:1:10: key 'network': expected a list, got a scalar");
+        check_error("publish: \"8080\"\n", "t.yaml:1:10: key 'publish': expected a list, got a "
+                                            "scalar");
+        check_error("publish: [\"8080\"]\n",
+                    "t.yaml:1:11: key 'publish[0]': invalid port "
+                    "([ADDRESS:]HOSTPORT:PORT[/tcp|/udp]) '8080'");
+        check_error("publish: [\"80:80\", \"0:80\"]\n",
+                    "t.yaml:1:20: key 'publish[1]': invalid port "
+                    "([ADDRESS:]HOSTPORT:PORT[/tcp|/udp]) '0:80'");
         check_error("network: [{type: veth, mtu: 67}]\n",
                     "t.yaml:1:29: key 'network[0].mtu': 67 out of range 68..65535");
         check_error("network:\n- {type: veth}\n- {type: veth, mtu: 65536}\n",
@@ -609,6 +648,25 @@ static void test_validate(void)
                  "validate 'n': key 'network[1].link': type macvlan needs a host link"},
                 {"name: n\nnetwork: [{type: phys, name: eth0}]\n",
                  "validate 'n': key 'network[0].link': type phys needs a host link"},
+                {"name: n\nnetwork: [{type: none, name: eth0}]\n",
+                 "validate 'n': key 'network[0]': type none takes no other key"},
+                {"name: n\nnetwork: [{type: macvlan, link: eth0, bridge: br0}]\n",
+                 "validate 'n': key 'network[0].bridge': only for type veth"},
+                {"name: n\nnetwork: [{type: veth, link: eth0}]\n",
+                 "validate 'n': key 'network[0].link': not for type veth (use bridge)"},
+                {"name: n\nnetwork: [{type: veth, dhcp: true, ipv4: 10.0.0.2/24}]\n",
+                 "validate 'n': key 'network[0].dhcp': excludes a static ipv4"},
+                {"name: n\nnetwork: [{type: veth, gateway: 10.0.0.1}]\n",
+                 "validate 'n': key 'network[0].gateway': needs ipv4"},
+                {"name: n\nnetwork: [{type: veth, gateway6: \"fd00::1\"}]\n",
+                 "validate 'n': key 'network[0].gateway6': needs ipv6"},
+                {"name: n\nnetwork: [{type: veth, name: lo}]\n",
+                 "validate 'n': key 'network[0].name': 'lo' is the container's loopback"},
+                {"name: n\npublish: [\"8080:80\", \"127.0.0.1:8080:81\"]\n",
+                 "validate 'n': key 'publish[1]': '127.0.0.1:8080:81/tcp' clashes with "
+                 "publish[0]"},
+                {"name: n\npublish: [\"[::1]:53:53/udp\", \"53:5353/udp\"]\n",
+                 "validate 'n': key 'publish[1]': '53:5353/udp' clashes with publish[0]"},
                 {"name: n\nnetwork: [{type: veth, name: eth0}, {type: none}, "
                  "{type: veth, name: eth0}]\n",
                  "validate 'n': key 'network[2].name': duplicate interface name 'eth0' (also "
@@ -631,6 +689,65 @@ static void test_validate(void)
         BerthError *err = NULL;
         is_int(c ? config_validate(c, &err) : -1, 0, "veth needs nothing, unnamed do not clash");
         ok(!err, "no error object on success");
+        _cleanup_(config_freep) BerthConfig *p =
+                parse_ok("name: n\npublish: [\"8080:80\", \"8080:80/udp\", "
+                         "\"127.0.0.1:8081:80\", \"127.0.0.2:8081:80\", \"[::1]:8081:80\"]\n",
+                         "ports that do not clash");
+        is_int(p ? config_validate(p, NULL) : -1, 0,
+               "other protocol, other host address, other family: no clash");
+}
+
+static void test_publish(void)
+{
+        static const struct {
+                const char *in, *canonical;
+                int family;
+                unsigned host_port, port;
+                int protocol;
+        } good[] = {
+                {"8080:80", "8080:80/tcp", AF_UNSPEC, 8080, 80, IPPROTO_TCP},
+                {"1:65535/udp", "1:65535/udp", AF_UNSPEC, 1, 65535, IPPROTO_UDP},
+                {"127.0.0.1:5353:53/udp", "127.0.0.1:5353:53/udp", AF_INET, 5353, 53, IPPROTO_UDP},
+                {"[::1]:8080:80", "[::1]:8080:80/tcp", AF_INET6, 8080, 80, IPPROTO_TCP},
+                {"[fd42::0:1]:443:8443/tcp", "[fd42::1]:443:8443/tcp", AF_INET6, 443, 8443,
+                 IPPROTO_TCP},
+        };
+        for (size_t i = 0; i < ELEMENTSOF(good); i++) {
+                BerthPublish p;
+                if (!is_int(config_publish_parse(good[i].in, &p), 0, "publish '%s' parses",
+                            good[i].in))
+                        continue;
+                is_int(p.family, good[i].family, "'%s' family", good[i].in);
+                is_int(p.host_port, good[i].host_port, "'%s' host port", good[i].in);
+                is_int(p.port, good[i].port, "'%s' port", good[i].in);
+                is_int(p.protocol, good[i].protocol, "'%s' protocol", good[i].in);
+                _cleanup_free_ char *text = config_publish_to_string(&p);
+                is_str(text, good[i].canonical, "'%s' canonical text", good[i].in);
+        }
+        static const char *const bad[] = {
+                "", "80", ":80", "80:", "8080:80/sctp", "8080:80/", "8080:80/TCP", "0:80",
+                "80:0", "65536:80", "080:80", "+80:80", "-1:80", "8080:80:90",
+                "1.2.3:80:80", "1.2.3.4.5:80:80", "::1:80:80", "[::1:80:80", "[::1]80:80",
+                "[1.2.3.4]:80:80", "[::1]:1.2.3.4:80:80", "a:b", "80 :80", "80: 80",
+                "127.0.0.1:80:80/tcp/udp",
+                "1111111111111111111111111111111111111111111111111111111111111111111111111111111111"
+                "1111111111111111111111111111111111111111111111111111:80",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+                is_int(config_publish_parse(bad[i], NULL), -EINVAL, "publish '%s' refused", bad[i]);
+
+        BerthPublish a, b;
+        ok(config_publish_parse("8080:80", &a) == 0 &&
+                   config_publish_parse("10.0.0.1:8080:90", &b) == 0 &&
+                   config_publish_conflict(&a, &b) && config_publish_conflict(&b, &a),
+           "any address clashes with one address");
+        ok(config_publish_parse("10.0.0.2:8080:90", &a) == 0 && !config_publish_conflict(&a, &b),
+           "two addresses do not clash");
+        ok(config_publish_parse("10.0.0.1:8080:90/udp", &a) == 0 &&
+                   !config_publish_conflict(&a, &b),
+           "two protocols do not clash");
+        ok(config_publish_parse("10.0.0.1:8081:90", &a) == 0 && !config_publish_conflict(&a, &b),
+           "two ports do not clash");
 }
 
 /* ---- round trip --------------------------------------------------------------------------- */
@@ -975,6 +1092,7 @@ int main(void)
         test_values();
         test_errors();
         test_validate();
+        test_publish();
         test_round_trip();
         test_key_table();
         test_files();

@@ -71,15 +71,15 @@ void config_move(BerthConfig *dst, BerthConfig *src);
 /* Deep comparison; an empty list equals NULL. */
 bool config_equal(const BerthConfig *a, const BerthConfig *b);
 
-void berth_net_done(BerthNet *n);
 void berth_mount_done(BerthMount *m);
 
 /* Value checks shared by parser and validation. */
 bool config_hostname_is_valid(const char *s);
-bool config_ifname_is_valid(const char *s);
 bool config_hwaddr_is_valid(const char *s);
 bool config_ipv4_cidr_is_valid(const char *s);
 bool config_ipv4_addr_is_valid(const char *s);
+bool config_ipv6_cidr_is_valid(const char *s);
+bool config_ipv6_addr_is_valid(const char *s);
 bool config_env_name_is_valid(const char *s, size_t len);
 
 

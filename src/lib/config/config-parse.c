@@ -318,7 +318,7 @@ static int get_scalar(Parser *p, const ConfigKey *k, const Node *v, const char *
         return 0;
 }
 
-static int parse_bool(const char *s, bool *ret)
+int config_parse_bool(const char *s, bool *ret)
 {
         if (strcasecmp(s, "true") == 0 || strcasecmp(s, "yes") == 0)
                 *ret = true;
@@ -543,6 +543,19 @@ static int check_mount(Parser *p, const Node *item, const char *key, BerthMount 
 static int parse_list(Parser *p, const ConfigKey *k, const Node *v, const char *key, BerthConfig *c)
 {
         const ConfigList *l = k->list;
+        if (l->offset_array == offsetof(BerthConfig, network) && v->type == NODE_SCALAR &&
+            !v->null && streq(v->value, "none")) {
+                /* "network: none", the way people say it, for [{type: none}]. */
+                BerthNet *none = xcalloc(1, sizeof(BerthNet));
+                l->item_init(none);
+                none->type = BERTH_NET_NONE;
+                for (size_t i = 0; i < c->n_network; i++)
+                        l->item_done(&c->network[i]);
+                free(c->network);
+                c->network = none;
+                c->n_network = 1;
+                return 0;
+        }
         if (v->type != NODE_SEQ)
                 return node_error(p, v, key, "expected a list, got %s", node_kind(v));
         if (v->n_items > l->max)
@@ -647,7 +660,7 @@ static int parse_value(Parser *p, const ConfigKey *k, const Node *v, const char 
                 return 0;
         }
         case CK_BOOL:
-                if (parse_bool(s, CONFIG_FIELD(base, k, bool)) < 0)
+                if (config_parse_bool(s, CONFIG_FIELD(base, k, bool)) < 0)
                         return node_error(p, v, key,
                                           "invalid boolean '%s' (true, false, yes or no)", esc);
                 return 0;
@@ -807,15 +820,11 @@ int config_parse_into(BerthConfig *c, const char *text, size_t len, const char *
         return parse_into_copy(&p, c, root, NULL);
 }
 
-int config_parse_section(BerthConfig *c, const char *text, size_t len, const char *filename,
-                         const char *section, const char *const *sections, BerthError **reterr)
+/* The value under top-level key section (NULL when absent or null); top-level keys not in
+ * sections are errors. */
+static int find_section(Parser *p, const Node *root, const char *section,
+                        const char *const *sections, const Node **ret)
 {
-        Parser p = {.filename = filename ?: "<config>", .reterr = reterr};
-        _cleanup_(node_freep) Node *root = NULL;
-        int r = parse_root(&p, text, len, &root);
-        if (r < 0 || !root)
-                return r;
-
         const Node *want = NULL;
         for (size_t i = 0; i + 1 < root->n_items; i += 2) {
                 const Node *kn = root->items[i];
@@ -824,16 +833,76 @@ int config_parse_section(BerthConfig *c, const char *text, size_t len, const cha
                         known = streq(*sp, kn->value);
                 if (!known) {
                         _cleanup_free_ char *esc = config_escape(kn->value);
-                        return node_error(&p, kn, NULL, "unknown key '%s'", esc);
+                        return node_error(p, kn, NULL, "unknown key '%s'", esc);
                 }
                 if (streq(kn->value, section))
                         want = root->items[i + 1];
         }
-        if (!want || (want->type == NODE_SCALAR && want->null))
-                return 0;
-        if (want->type != NODE_MAP)
-                return node_error(&p, want, section, "expected a mapping, got %s",
-                                  node_kind(want));
+        if (want && want->type == NODE_SCALAR && want->null)
+                want = NULL;
+        if (want && want->type != NODE_MAP)
+                return node_error(p, want, section, "expected a mapping, got %s", node_kind(want));
+        *ret = want;
+        return 0;
+}
+
+void config_scalars_free(ConfigScalar *s, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                free(s[i].key);
+                free(s[i].value);
+        }
+        free(s);
+}
+
+int config_section_scalars(const char *text, size_t len, const char *filename,
+                           const char *section, const char *const *sections, ConfigScalar **ret,
+                           size_t *ret_n, BerthError **reterr)
+{
+        Parser p = {.filename = filename ?: "<config>", .reterr = reterr};
+        _cleanup_(node_freep) Node *root = NULL;
+        const Node *want = NULL;
+        *ret = NULL;
+        *ret_n = 0;
+        int r = parse_root(&p, text, len, &root);
+        if (r >= 0 && root)
+                r = find_section(&p, root, section, sections, &want);
+        if (r < 0 || !want)
+                return r;
+
+        size_t n = want->n_items / 2;
+        ConfigScalar *l = xcalloc(n + 1, sizeof(ConfigScalar));
+        for (size_t i = 0; i < n; i++) {
+                const Node *kn = want->items[2 * i], *vn = want->items[2 * i + 1];
+                if (vn->type != NODE_SCALAR) {
+                        _cleanup_free_ char *esc = config_escape(kn->value);
+                        _cleanup_free_ char *key = xasprintf("%s.%s", section, esc);
+                        config_scalars_free(l, i);
+                        return node_error(&p, vn, key, "expected a scalar, got %s",
+                                          node_kind(vn));
+                }
+                l[i] = (ConfigScalar){.key = xstrdup(kn->value),
+                                      .value = vn->null ? NULL : xstrdup(vn->value),
+                                      .key_line = kn->line, .key_column = kn->column,
+                                      .line = vn->line, .column = vn->column};
+        }
+        *ret = l;
+        *ret_n = n;
+        return 0;
+}
+
+int config_parse_section(BerthConfig *c, const char *text, size_t len, const char *filename,
+                         const char *section, const char *const *sections, BerthError **reterr)
+{
+        Parser p = {.filename = filename ?: "<config>", .reterr = reterr};
+        _cleanup_(node_freep) Node *root = NULL;
+        int r = parse_root(&p, text, len, &root);
+        if (r < 0 || !root)
+                return r;
+        const Node *want = NULL;
+        r = find_section(&p, root, section, sections, &want);
+        if (r < 0 || !want)
+                return r;
         return parse_into_copy(&p, c, want, section);
 }
 

@@ -2,6 +2,7 @@
 /* The config key table, enum tables, value checks, and BerthConfig's life cycle. */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <netinet/in.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
@@ -98,28 +99,126 @@ bool config_hwaddr_is_valid(const char *s)
 
 bool config_ipv4_addr_is_valid(const char *s)
 {
-        struct in_addr a;
-        return s && inet_pton(AF_INET, s, &a) == 1;
+        return in_addr_parse(s, AF_INET, NULL, NULL) >= 0;
 }
 
 bool config_ipv4_cidr_is_valid(const char *s)
 {
-        if (!s)
+        return in_addr_prefix_parse(s, AF_INET, NULL, NULL, NULL) >= 0;
+}
+
+bool config_ipv6_addr_is_valid(const char *s)
+{
+        return in_addr_parse(s, AF_INET6, NULL, NULL) >= 0;
+}
+
+bool config_ipv6_cidr_is_valid(const char *s)
+{
+        return in_addr_prefix_parse(s, AF_INET6, NULL, NULL, NULL) >= 0;
+}
+
+/* ---- publish: "[HOSTADDR:]HOSTPORT:PORT[/PROTO]" --------------------------------------------- */
+
+static int parse_port(const char *s, size_t len, uint16_t *ret)
+{
+        char buf[8];
+        uint64_t v;
+        /* Digits only, no leading zero: "080" is a typo more often than a port. */
+        if (len == 0 || len > 5 || s[0] == '0')
+                return -EINVAL;
+        memcpy(buf, s, len);
+        buf[len] = 0;
+        if (parse_uint64(buf, &v) < 0 || v < 1 || v > 65535)
+                return -EINVAL;
+        *ret = (uint16_t)v;
+        return 0;
+}
+
+int config_publish_parse(const char *s, BerthPublish *ret)
+{
+        BerthPublish p = {.family = AF_UNSPEC, .protocol = IPPROTO_TCP};
+        if (!s || strlen(s) > 128)
+                return -EINVAL;
+
+        const char *rest = s;
+        if (rest[0] == '[') {
+                /* "[v6addr]:HOSTPORT:PORT" */
+                const char *close = strchr(rest, ']');
+                if (!close || close[1] != ':' || (size_t)(close - rest - 1) >= INET6_ADDRSTRLEN)
+                        return -EINVAL;
+                char addr[INET6_ADDRSTRLEN];
+                memcpy(addr, rest + 1, close - rest - 1);
+                addr[close - rest - 1] = 0;
+                if (in_addr_parse(addr, AF_INET6, NULL, &p.host_addr) < 0)
+                        return -EINVAL;
+                p.family = AF_INET6;
+                rest = close + 2;
+        }
+
+        const char *slash = strchr(rest, '/');
+        size_t len = slash ? (size_t)(slash - rest) : strlen(rest);
+        if (slash) {
+                if (streq(slash + 1, "tcp"))
+                        p.protocol = IPPROTO_TCP;
+                else if (streq(slash + 1, "udp"))
+                        p.protocol = IPPROTO_UDP;
+                else
+                        return -EINVAL;
+        }
+
+        /* What is left: [v4addr:]HOSTPORT:PORT */
+        const char *c1 = memchr(rest, ':', len);
+        if (!c1)
+                return -EINVAL;
+        const char *c2 = memchr(c1 + 1, ':', len - (c1 + 1 - rest));
+        const char *host_port = rest;
+        if (c2) {
+                if (p.family != AF_UNSPEC || memchr(c2 + 1, ':', len - (c2 + 1 - rest)))
+                        return -EINVAL;
+                char addr[INET_ADDRSTRLEN];
+                if ((size_t)(c1 - rest) >= sizeof(addr))
+                        return -EINVAL;
+                memcpy(addr, rest, c1 - rest);
+                addr[c1 - rest] = 0;
+                if (in_addr_parse(addr, AF_INET, NULL, &p.host_addr) < 0)
+                        return -EINVAL;
+                p.family = AF_INET;
+                host_port = c1 + 1;
+                c1 = c2;
+        }
+        if (parse_port(host_port, c1 - host_port, &p.host_port) < 0 ||
+            parse_port(c1 + 1, rest + len - (c1 + 1), &p.port) < 0)
+                return -EINVAL;
+        if (ret)
+                *ret = p;
+        return 0;
+}
+
+char *config_publish_to_string(const BerthPublish *p)
+{
+        const char *proto = p->protocol == IPPROTO_UDP ? "udp" : "tcp";
+        char buf[INET6_ADDRSTRLEN];
+        if (p->family == AF_INET)
+                return xasprintf("%s:%u:%u/%s", in_addr_to_string(AF_INET, &p->host_addr, buf),
+                                 p->host_port, p->port, proto);
+        if (p->family == AF_INET6)
+                return xasprintf("[%s]:%u:%u/%s", in_addr_to_string(AF_INET6, &p->host_addr, buf),
+                                 p->host_port, p->port, proto);
+        return xasprintf("%u:%u/%s", p->host_port, p->port, proto);
+}
+
+bool config_publish_conflict(const BerthPublish *a, const BerthPublish *b)
+{
+        if (a->protocol != b->protocol || a->host_port != b->host_port)
                 return false;
-        const char *slash = strchr(s, '/');
-        if (!slash || slash - s > 15)
-                return false;
-        char addr[16];
-        memcpy(addr, s, slash - s);
-        addr[slash - s] = 0;
-        uint64_t prefix;
-        /* One or two digits, so "/024" and "/+8" stay out. */
-        size_t plen = strlen(slash + 1);
-        if (plen < 1 || plen > 2 || (plen == 2 && slash[1] == '0'))
-                return false;
-        if (parse_uint64(slash + 1, &prefix) < 0 || prefix > 32)
-                return false;
-        return config_ipv4_addr_is_valid(addr);
+        if (a->family == AF_UNSPEC || b->family == AF_UNSPEC)
+                return true;
+        return a->family == b->family && in_addr_equal(a->family, &a->host_addr, &b->host_addr);
+}
+
+static bool valid_publish(const char *s)
+{
+        return config_publish_parse(s, NULL) >= 0;
 }
 
 bool config_env_name_is_valid(const char *s, size_t len)
@@ -258,6 +357,8 @@ void berth_net_done(BerthNet *n)
         free(n->hwaddr);
         free(n->ipv4);
         free(n->gateway);
+        free(n->ipv6);
+        free(n->gateway6);
         *n = (BerthNet){};
 }
 
@@ -271,10 +372,9 @@ static char *strdup_or_null(const char *s)
         return s ? xstrdup(s) : NULL;
 }
 
-static void net_copy(void *dst, const void *src)
+void berth_net_copy(BerthNet *dst, const BerthNet *s)
 {
-        const BerthNet *s = src;
-        *(BerthNet *)dst = (BerthNet){
+        *dst = (BerthNet){
                 .type = s->type,
                 .name = strdup_or_null(s->name),
                 .bridge = strdup_or_null(s->bridge),
@@ -282,8 +382,16 @@ static void net_copy(void *dst, const void *src)
                 .hwaddr = strdup_or_null(s->hwaddr),
                 .ipv4 = strdup_or_null(s->ipv4),
                 .gateway = strdup_or_null(s->gateway),
+                .ipv6 = strdup_or_null(s->ipv6),
+                .gateway6 = strdup_or_null(s->gateway6),
+                .dhcp = s->dhcp,
                 .mtu = s->mtu,
         };
+}
+
+static void net_copy(void *dst, const void *src)
+{
+        berth_net_copy(dst, src);
 }
 
 static void mount_init(void *item)
@@ -415,7 +523,15 @@ const ConfigKey config_keys[] = {
             "IPv4 address/prefix", CKF_NULLABLE),
         STR("network[].gateway", offsetof(BerthNet, gateway), config_ipv4_addr_is_valid,
             "IPv4 address", CKF_NULLABLE),
+        STR("network[].ipv6", offsetof(BerthNet, ipv6), config_ipv6_cidr_is_valid,
+            "IPv6 address/prefix", CKF_NULLABLE),
+        STR("network[].gateway6", offsetof(BerthNet, gateway6), config_ipv6_addr_is_valid,
+            "IPv6 address", CKF_NULLABLE),
+        {.key = "network[].dhcp", .type = "bool", .kind = CK_BOOL,
+         .offset = offsetof(BerthNet, dhcp)},
         UINT("network[].mtu", "uint", offsetof(BerthNet, mtu), 4, 68, 65535, CKF_NULLABLE),
+        STRV("publish", C(publish), valid_publish,
+             "port ([ADDRESS:]HOSTPORT:PORT[/tcp|/udp])", 0),
 
         {.key = "mounts", .type = "list", .kind = CK_LIST, .list = &list_mounts},
         STR("mounts[].source", offsetof(BerthMount, source), valid_source, "source",
@@ -524,6 +640,7 @@ static void config_done(BerthConfig *c)
         free(c->hostname);
         list_free(&list_idmap, c->idmap, c->n_idmap);
         list_free(&list_network, c->network, c->n_network);
+        strv_free(c->publish);
         list_free(&list_mounts, c->mounts, c->n_mounts);
         strv_free(c->cap_drop);
         strv_free(c->cap_keep);
@@ -573,6 +690,7 @@ BerthConfig *config_copy(const BerthConfig *c)
         d->hostname = strdup_or_null(c->hostname);
         d->idmap = list_copy(&list_idmap, c->idmap, c->n_idmap);
         d->network = list_copy(&list_network, c->network, c->n_network);
+        d->publish = strv_copy_or_null(c->publish);
         d->mounts = list_copy(&list_mounts, c->mounts, c->n_mounts);
         d->cap_drop = strv_copy_or_null(c->cap_drop);
         d->cap_keep = strv_copy_or_null(c->cap_keep);
@@ -610,7 +728,8 @@ static bool net_equal(const BerthNet *a, const BerthNet *b)
         return a->type == b->type && streq_ptr(a->name, b->name) &&
                streq_ptr(a->bridge, b->bridge) && streq_ptr(a->link, b->link) &&
                streq_ptr(a->hwaddr, b->hwaddr) && streq_ptr(a->ipv4, b->ipv4) &&
-               streq_ptr(a->gateway, b->gateway) && a->mtu == b->mtu;
+               streq_ptr(a->gateway, b->gateway) && streq_ptr(a->ipv6, b->ipv6) &&
+               streq_ptr(a->gateway6, b->gateway6) && a->dhcp == b->dhcp && a->mtu == b->mtu;
 }
 
 static bool mount_equal(const BerthMount *a, const BerthMount *b)
@@ -648,6 +767,9 @@ bool config_equal(const BerthConfig *a, const BerthConfig *b)
                 if (!net_equal(&a->network[i], &b->network[i]))
                         return false;
 
+        if (!strv_equal_loose(a->publish, b->publish))
+                return false;
+
         if (a->n_mounts != b->n_mounts)
                 return false;
         for (size_t i = 0; i < a->n_mounts; i++)
@@ -681,11 +803,50 @@ int config_validate(const BerthConfig *c, BerthError **reterr)
 
         for (size_t i = 0; i < c->n_network; i++) {
                 const BerthNet *n = &c->network[i];
+                const char *type = berth_net_type_to_string(n->type);
                 if ((n->type == BERTH_NET_MACVLAN || n->type == BERTH_NET_PHYS) && !n->link)
                         return berth_error_setf(reterr, EBADMSG,
                                                 "validate '%s': key 'network[%zu].link': "
                                                 "type %s needs a host link",
-                                                name, i, berth_net_type_to_string(n->type));
+                                                name, i, type);
+                if ((n->type == BERTH_NET_NONE || n->type == BERTH_NET_EMPTY) &&
+                    (n->name || n->bridge || n->link || n->hwaddr || n->ipv4 || n->gateway ||
+                     n->ipv6 || n->gateway6 || n->dhcp || n->mtu))
+                        return berth_error_setf(reterr, EBADMSG,
+                                                "validate '%s': key 'network[%zu]': type %s "
+                                                "takes no other key",
+                                                name, i, type);
+                if (n->bridge && n->type != BERTH_NET_VETH)
+                        return berth_error_setf(reterr, EBADMSG,
+                                                "validate '%s': key 'network[%zu].bridge': only "
+                                                "for type veth",
+                                                name, i);
+                if (n->link && n->type == BERTH_NET_VETH)
+                        return berth_error_setf(reterr, EBADMSG,
+                                                "validate '%s': key 'network[%zu].link': not for "
+                                                "type veth (use bridge)",
+                                                name, i);
+                if (n->dhcp && n->ipv4)
+                        return berth_error_setf(reterr, EBADMSG,
+                                                "validate '%s': key 'network[%zu].dhcp': "
+                                                "excludes a static ipv4",
+                                                name, i);
+                if (n->gateway && !n->ipv4)
+                        return berth_error_setf(reterr, EBADMSG,
+                                                "validate '%s': key 'network[%zu].gateway': "
+                                                "needs ipv4",
+                                                name, i);
+                if (n->gateway6 && !n->ipv6)
+                        return berth_error_setf(reterr, EBADMSG,
+                                                "validate '%s': key 'network[%zu].gateway6': "
+                                                "needs ipv6",
+                                                name, i);
+                /* The namespace has its loopback already. */
+                if (streq_ptr(n->name, "lo"))
+                        return berth_error_setf(reterr, EBADMSG,
+                                                "validate '%s': key 'network[%zu].name': 'lo' is "
+                                                "the container's loopback",
+                                                name, i);
                 if (!n->name)
                         continue;
                 for (size_t j = 0; j < i; j++)
@@ -696,6 +857,26 @@ int config_validate(const BerthConfig *c, BerthError **reterr)
                                                         "duplicate interface name '%s' "
                                                         "(also network[%zu])",
                                                         name, i, ifname, j);
+                        }
+        }
+
+        size_t n_publish = strv_length(c->publish);
+        _cleanup_free_ BerthPublish *pub = xcalloc(n_publish + 1, sizeof(BerthPublish));
+        for (size_t i = 0; i < n_publish; i++) {
+                if (config_publish_parse(c->publish[i], &pub[i]) < 0) {
+                        _cleanup_free_ char *esc = config_escape(c->publish[i]);
+                        return berth_error_setf(reterr, EBADMSG,
+                                                "validate '%s': key 'publish[%zu]': invalid port "
+                                                "'%s'",
+                                                name, i, esc);
+                }
+                for (size_t j = 0; j < i; j++)
+                        if (config_publish_conflict(&pub[i], &pub[j])) {
+                                _cleanup_free_ char *text = config_publish_to_string(&pub[i]);
+                                return berth_error_setf(reterr, EBADMSG,
+                                                        "validate '%s': key 'publish[%zu]': "
+                                                        "'%s' clashes with publish[%zu]",
+                                                        name, i, text, j);
                         }
         }
         return 0;

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "../../shared/error.h"
+#include "../../shared/in-addr-util.h"
 
 #define CONFIG_MAX_BYTES (1024 * 1024) /* a config file larger than this is refused */
 #define CONFIG_MAX_DEPTH 16            /* nesting of mappings/sequences */
@@ -57,10 +58,35 @@ typedef struct BerthNet {
         char *bridge;  /* veth: host bridge */
         char *link;    /* macvlan/phys: host interface */
         char *hwaddr;  /* NULL: derived from the container name */
-        char *ipv4;    /* "10.0.3.10/24" */
-        char *gateway; /* "10.0.3.1" */
-        uint32_t mtu;  /* 0: default */
+        char *ipv4;     /* "10.0.3.10/24" */
+        char *gateway;  /* "10.0.3.1" */
+        char *ipv6;     /* "fd42::10/64" */
+        char *gateway6; /* "fd42::1" */
+        bool dhcp;      /* the guest asks for its address by DHCP (on berth's bridge: reserved) */
+        uint32_t mtu;   /* 0: default */
 } BerthNet;
+
+void berth_net_done(BerthNet *n);
+void berth_net_copy(BerthNet *dst, const BerthNet *src);
+/* A Linux interface name: 1..15 printable characters, no '/', ':' or space, not "." or "..". */
+bool config_ifname_is_valid(const char *s);
+
+/* One entry of 'publish': "[HOSTADDR:]HOSTPORT:PORT[/tcp|/udp]" ("[::1]:8080:80" for IPv6). */
+typedef struct BerthPublish {
+        int family;        /* AF_UNSPEC: every local address; else host_addr's family */
+        InAddr host_addr;
+        uint16_t host_port;
+        uint16_t port;     /* inside the container */
+        int protocol;      /* IPPROTO_TCP (default) or IPPROTO_UDP */
+} BerthPublish;
+
+/* -EINVAL for anything but the form above with ports 1..65535. */
+int config_publish_parse(const char *s, BerthPublish *ret);
+/* Canonical text of p ("127.0.0.1:5353:53/udp"), for messages and comparisons. */
+char *config_publish_to_string(const BerthPublish *p);
+/* True when a and b cannot both be bound: same protocol and host port, and the same host
+ * address or either one on every address. */
+bool config_publish_conflict(const BerthPublish *a, const BerthPublish *b);
 
 typedef struct BerthMount {
         char *source;    /* host path (bind) or fs source */
@@ -95,8 +121,11 @@ typedef struct BerthConfig {
 
         BerthLimits limits;
 
+        /* Empty: the default interfaces of the global config (network.default in
+         * /etc/berth/berth.yaml); [{type: none}] (or "network: none"): loopback only. */
         BerthNet *network;
         size_t n_network;
+        char **publish;     /* host ports forwarded to the container: see BerthPublish */
 
         BerthMount *mounts;
         size_t n_mounts;
@@ -147,6 +176,23 @@ int config_parse_into(BerthConfig *c, const char *text, size_t len, const char *
  * keys as "section.a.b". A missing or null section leaves c unchanged. */
 int config_parse_section(BerthConfig *c, const char *text, size_t len, const char *filename,
                          const char *section, const char *const *sections, BerthError **reterr);
+/* "true"/"yes" and "false"/"no", any case, as config files take them. */
+int config_parse_bool(const char *s, bool *ret);
+/* One "key: value" of a section made of scalars (the global config's 'network:'), with the
+ * positions of both for messages. */
+typedef struct ConfigScalar {
+        char *key;
+        char *value; /* NULL for a null value */
+        unsigned key_line, key_column;
+        unsigned line, column;
+} ConfigScalar;
+void config_scalars_free(ConfigScalar *s, size_t n);
+/* The mapping under top-level key `section` of a file of sections, as scalars in file order; a
+ * value that is a list or mapping is an error (FILE:LINE:COL), and so is a top-level key not in
+ * `sections`. A missing or null section gives none. */
+int config_section_scalars(const char *text, size_t len, const char *filename,
+                           const char *section, const char *const *sections, ConfigScalar **ret,
+                           size_t *ret_n, BerthError **reterr);
 /* Reads a config-sized file (at most CONFIG_MAX_BYTES, a NUL-terminated copy). Errors read
  * "FILE: file too large (max N bytes)" or "read <what>'FILE': <errno>" (what: "config " or ""). */
 int config_read_file(const char *path, const char *what, char **ret, size_t *ret_size,
