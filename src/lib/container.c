@@ -12,6 +12,8 @@
 
 #include "console/console.h"
 #include "container-internal.h"
+#include "net/net.h"
+#include "network.h"
 #include "fd-util.h"
 #include "fileio.h"
 #include "global.h"
@@ -223,6 +225,9 @@ static _noreturn_ void exec_monitor(BerthContext *ctx, const char *name, int sta
         strv_push(&env, xasprintf("BERTH_RUNDIR=%s", ctx->rundir));
         strv_push(&env, xasprintf("BERTH_CGROUP=%s", ctx->cgroup_parent));
         strv_push(&env, xasprintf("BERTH_CACHE=%s", ctx->cache));
+        strv_push(&env, xasprintf("BERTH_CONFIG=%s", ctx->config_file));
+        if (getenv("BERTH_NET_HELPER"))
+                strv_push(&env, xasprintf("BERTH_NET_HELPER=%s", getenv("BERTH_NET_HELPER")));
         strv_push(&env, xstrdup("BERTH_STATUS_FD=3"));
         strv_push(&env, xstrdup("PATH=/usr/sbin:/usr/bin:/sbin:/bin"));
         if (getenv("BERTH_DEBUG"))
@@ -297,6 +302,9 @@ int berth_start(BerthContext *ctx, const char *name, const BerthStartOptions *op
         if (r < 0)
                 return berth_error_set(reterr, r, "start '%s': wait for the previous monitor",
                                        name);
+        r = network_prepare_start(ctx, name, c, reterr);
+        if (r < 0)
+                return berth_error_prefix(reterr, r, "start '%s'", name);
         return spawn_monitor(ctx, name, reterr);
 }
 
@@ -646,6 +654,8 @@ int berth_destroy(BerthContext *ctx, const char *name, unsigned flags, BerthErro
         r = rm_rf_at(AT_FDCWD, trash);
         if (r < 0)
                 return berth_error_set(reterr, r, "destroy '%s': remove '%s'", name, trash);
+        /* What a dead run left on the host (links, nft rules, DNS entries) goes with it. */
+        (void)net_container_cleanup(ctx->rundir, name, NULL);
         _cleanup_free_ char *run_dir = context_run_dir(ctx, name);
         (void)rm_rf_at(AT_FDCWD, run_dir);
         return 0;

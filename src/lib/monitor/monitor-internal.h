@@ -8,6 +8,7 @@
 #include "context.h"
 #include "init.h"
 #include "monitor.h"
+#include "net/net.h"
 #include "runplan.h"
 
 #define RING_SIZE (64 * 1024)
@@ -69,6 +70,8 @@ typedef struct Monitor {
         RingBuffer *ring;
         Client *clients;
 
+        NetGlobal net;   /* the bridge's settings (global config) */
+        int netns_fd;    /* the container's network namespace, until the network's teardown */
         bool adopted; /* took over a running init from a monitor that died */
         bool stop_requested, halt_sent, killed, done;
         uint64_t stop_deadline;

@@ -15,6 +15,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "monitor-internal.h"
+#include "network.h"
 #include "path-util.h"
 #include "socket-util.h"
 #include "strv.h"
@@ -35,12 +36,6 @@ static int check_supported(const BerthConfig *c, BerthError **reterr)
                                         "key 'rootfs.backend': '%s' is not supported yet (only "
                                         "'dir')",
                                         c->rootfs_backend);
-        for (size_t i = 0; i < c->n_network; i++)
-                if (c->network[i].type != BERTH_NET_NONE && c->network[i].type != BERTH_NET_EMPTY)
-                        return berth_error_setf(reterr, EOPNOTSUPP,
-                                                "key 'network[%zu].type': '%s' is not supported "
-                                                "yet (only 'none' and 'empty')",
-                                                i, berth_net_type_to_string(c->network[i].type));
         if (c->hooks_pre_start || c->hooks_post_stop)
                 return berth_error_setf(reterr, EOPNOTSUPP, "key 'hooks': not supported yet");
         return 0;
@@ -136,6 +131,10 @@ static int adopt(Monitor *m, const RuntimeState *rs, BerthError **reterr)
                 return berth_error_set(reterr, errno, "take over init %d", (int)rs->init_pid);
         m->init.pid = rs->init_pid;
         m->init.pidfd = fd;
+        /* The network's teardown at stop needs the namespace the links were moved into. */
+        char ns[64];
+        snprintf(ns, sizeof(ns), "/proc/%d/ns/net", (int)rs->init_pid);
+        m->netns_fd = open(ns, O_RDONLY | O_CLOEXEC);
         /* Checked again with the pidfd held, so the pid cannot be reused in between. */
         if (!runtime_init_alive(rs))
                 return berth_error_setf(reterr, ESRCH, "take over init %d: it exited",
@@ -260,10 +259,16 @@ static int setup_init(Monitor *m, BerthError **reterr)
         return 0;
 }
 
+static int setup_network(Monitor *m, BerthError **reterr)
+{
+        return network_global(m->ctx, &m->net, reterr);
+}
+
 static const SetupStep setup_steps[] = {
         {"runtime dir", setup_run_dir},
         {"lock", setup_lock},
         {"config", setup_config},
+        {"network", setup_network},
         {"host", setup_host},
         {"plan", setup_plan},
         {"cgroups", setup_cgroups},
@@ -346,6 +351,7 @@ int berth_monitor_run(BerthContext *ctx, const char *name, int status_fd, BerthE
                 .lock_fd = -EBADF,
                 .console_log_fd = -EBADF,
                 .init = {.pidfd = -EBADF, .notify_fd = -EBADF},
+                .netns_fd = -EBADF,
                 .listen_item = {ITEM_LISTEN},
                 .init_item = {ITEM_INIT},
                 .timer_item = {ITEM_TIMER},

@@ -124,6 +124,8 @@ void monitor_release_init(Monitor *m)
         m->ready = false;
         for (size_t i = 0; i < m->init.n_masters; i++)
                 m->slaves[i] = safe_close(m->slaves[i]);
+        (void)net_container_teardown(m->ctx->rundir, m->name, m->netns_fd, NULL);
+        m->netns_fd = safe_close(m->netns_fd);
         spawn_result_done(&m->init);
         /* Console users of the old init see their relay end. */
         for (Client *c = m->clients, *next; c; c = next) {
@@ -133,8 +135,18 @@ void monitor_release_init(Monitor *m)
         }
 }
 
+static int network_hook(const SpawnParams *p, pid_t init_pid, int init_pidfd, void *userdata,
+                        BerthError **reterr)
+{
+        Monitor *m = userdata;
+        NetSetupParams np = {.rundir = m->ctx->rundir, .name = m->name, .config = m->config,
+                             .global = &m->net, .init_pid = init_pid};
+        return net_container_setup(&np, &m->netns_fd, reterr);
+}
+
 int monitor_spawn_init(Monitor *m, BerthError **reterr)
 {
+        const SpawnHook hooks[] = {{"set up network", network_hook, m}};
         const RunPlan *plan = m->plan;
         SpawnParams p = {
                 .name = m->name,
@@ -153,10 +165,15 @@ int monitor_spawn_init(Monitor *m, BerthError **reterr)
                 .uuid = m->uuid,
                 .os_release = m->os_release,
                 .bind_ttys = plan->bind_ttys,
+                .hooks = hooks,
+                .n_hooks = ELEMENTSOF(hooks),
         };
         int r = spawn_container(&p, &m->init, reterr);
-        if (r < 0)
+        if (r < 0) {
+                (void)net_container_teardown(m->ctx->rundir, m->name, m->netns_fd, NULL);
+                m->netns_fd = safe_close(m->netns_fd);
                 return r;
+        }
         (void)proc_starttime(m->init.pid, &m->init_starttime);
         m->started = realtime_usec();
 
