@@ -30,11 +30,11 @@ typedef struct SetupStep {
  * silently ignored. */
 static int check_supported(const BerthConfig *c, BerthError **reterr)
 {
-        if (c->rootfs_backend && !streq(c->rootfs_backend, "dir"))
+        if (c->rootfs_backend != BERTH_BACKEND_DIR)
                 return berth_error_setf(reterr, EOPNOTSUPP,
                                         "key 'rootfs.backend': '%s' is not supported yet (only "
                                         "'dir')",
-                                        c->rootfs_backend);
+                                        berth_backend_to_string(c->rootfs_backend));
         for (size_t i = 0; i < c->n_network; i++)
                 if (c->network[i].type != BERTH_NET_NONE && c->network[i].type != BERTH_NET_EMPTY)
                         return berth_error_setf(reterr, EOPNOTSUPP,
