@@ -36,6 +36,10 @@ int verb_attach(int argc, char *argv[]);
 int verb_console(int argc, char *argv[]);
 int verb_destroy(int argc, char *argv[]);
 int verb_config(int argc, char *argv[]);
+int verb_snapshot(int argc, char *argv[]);
+int verb_clone(int argc, char *argv[]);
+/* A progress bar on a terminal for copies that take over a second (progress.c). */
+void tool_progress_attach(BerthContext *ctx);
 
 /* ---- errors (tool-util.c) ---- */
 

@@ -87,6 +87,8 @@ static const Verb verbs[] = {
         {"console", verb_console, "connect to a container's console or a tty"},
         {"destroy", verb_destroy, "delete a container and its rootfs"},
         {"config", verb_config, "validate or show a container's configuration"},
+        {"snapshot", verb_snapshot, "take, list, restore or delete snapshots"},
+        {"clone", verb_clone, "copy a container (or a snapshot) into a new one"},
         {"top", verb_top, "run the berth-tui dashboard"},
         {"help", verb_help, "show this help"},
 };

@@ -33,8 +33,16 @@ int container_runtime_view(BerthContext *ctx, const char *name, struct RuntimeSt
 int store_prepare(BerthContext *ctx, BerthError **reterr);
 /* The same, and for the container's directory. */
 int store_secure_container(BerthContext *ctx, const char *name, BerthError **reterr);
+/* The container exists, its store lock (an flock on its directory, which serialises start,
+ * destroy and the storage operations) is held in *ret_lock, and an orphaned init is under a
+ * monitor again. Returns 1 when it took one over. */
+int container_lock_adopted(BerthContext *ctx, const char *name, const char *action,
+                           int *ret_lock, BerthError **reterr);
 
 typedef struct CreateRequest {
+        const char *backend;       /* "dir", "overlay", "btrfs"; NULL: rootfs.backend of the
+                                      settings, else btrfs when the store is on btrfs, else dir */
+        bool ephemeral;            /* recorded in the config: destroyed when it stops */
         const char *template_name;
         char **template_args;
         const char *settings;      /* YAML applied over the template's fragment, or NULL */
@@ -52,3 +60,12 @@ int template_run(BerthContext *ctx, const char *template_name, const char *name,
 /* Asks the template whether it accepts args (--check-options), building nothing. */
 int template_check(BerthContext *ctx, const char *template_name, const char *name, char **args,
                    BerthError **reterr);
+
+/* ---- storage hooks (snapshot.c) ---------------------------------------------------------- */
+
+/* The rootfs volume dir/rootfs of a container being created; *ret_tree is where its files go. */
+int container_storage_create(BerthContext *ctx, BerthBackend backend, const char *dir,
+                             char **ret_tree, BerthError **reterr);
+/* Removes a container directory (or a leftover) with its volumes and snapshots. */
+int container_remove_dir(BerthContext *ctx, const char *path, BerthError **reterr);
+size_t container_snapshot_count(BerthContext *ctx, const char *name);

@@ -18,6 +18,7 @@
 #include "idalloc.h"
 #include "monitor/monitor.h"
 #include "path-util.h"
+#include "storage/storage.h"
 #include "strv.h"
 
 #define CONSOLE_LOG_TAIL (128 * 1024)
@@ -72,8 +73,8 @@ static int adopt_locked(BerthContext *ctx, const char *name, BerthError **reterr
 /* The prologue of every call that changes what runs: the container exists, its lock is held
  * (returned in *ret_lock), and an orphaned init is under a monitor again. Returns 1 when it
  * took one over. */
-static int container_lock_adopted(BerthContext *ctx, const char *name, const char *action,
-                                  int *ret_lock, BerthError **reterr)
+int container_lock_adopted(BerthContext *ctx, const char *name, const char *action,
+                           int *ret_lock, BerthError **reterr)
 {
         int r = container_check(ctx, name, action, reterr);
         if (r < 0)
@@ -487,18 +488,50 @@ static int idmap_precheck(BerthContext *ctx, const BerthConfig *defaults,
                               : idmap_allocate(ctx, c, NULL, reterr);
 }
 
+/* The backend: asked for, else the settings' rootfs.backend, else the store's default. */
+static int create_backend(BerthContext *ctx, const CreateRequest *req, BerthBackend *ret,
+                          BerthError **reterr)
+{
+        if (req->backend) {
+                *ret = berth_backend_from_string(req->backend);
+                if (*ret < 0) {
+                        _cleanup_free_ char *esc = berth_escape(req->backend);
+                        return berth_error_setf(reterr, EINVAL,
+                                                "invalid backend '%s' (dir, overlay or btrfs)",
+                                                esc);
+                }
+                return 0;
+        }
+        _cleanup_(config_freep) BerthConfig *scratch = config_new();
+        scratch->rootfs_backend = _BERTH_BACKEND_INVALID;
+        if (req->settings &&
+            config_parse_into(scratch, req->settings, strlen(req->settings), req->settings_name,
+                              NULL) >= 0 &&
+            scratch->rootfs_backend >= 0) {
+                *ret = scratch->rootfs_backend;
+                return 0;
+        }
+        *ret = storage_default_backend(ctx->store);
+        return 0;
+}
+
 /* Builds the container in tmp. Returns with the store's id lock held (*ret_lock), so the
  * range recorded in its config stays reserved until it is renamed into place. */
 static int create_in(BerthContext *ctx, const char *name, const CreateRequest *req,
                      const char *tmp, BerthConfig *c, int *ret_lock, BerthError **reterr)
 {
-        _cleanup_free_ char *rootfs = path_join(tmp, "rootfs");
-        if (mkdir(rootfs, 0755) < 0)
-                return berth_error_set(reterr, errno, "create '%s'", rootfs);
+        BerthBackend backend;
+        int r = create_backend(ctx, req, &backend, reterr);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *rootfs = NULL;
+        r = container_storage_create(ctx, backend, tmp, &rootfs, reterr);
+        if (r < 0)
+                return r;
 
         _cleanup_free_ char *fragment = NULL;
-        int r = template_run(ctx, req->template_name, name, rootfs, req->template_args,
-                             &fragment, reterr);
+        r = template_run(ctx, req->template_name, name, rootfs, req->template_args, &fragment,
+                         reterr);
         if (r < 0)
                 return r;
 
@@ -518,6 +551,11 @@ static int create_in(BerthContext *ctx, const char *name, const CreateRequest *r
         c->template_name = xstrdup(req->template_name);
         strv_free(c->template_options);
         c->template_options = strv_copy(req->template_args);
+        c->rootfs_backend = backend;
+        free(c->rootfs_path);
+        c->rootfs_path = xstrdup("rootfs");
+        if (req->ephemeral)
+                c->ephemeral = true;
         r = config_validate(c, reterr);
         if (r < 0)
                 return r;
@@ -571,7 +609,7 @@ int container_create(BerthContext *ctx, const char *name, const CreateRequest *r
                 r = errno == EEXIST ? berth_error_setf(reterr, EEXIST, "already exists")
                                     : berth_error_set(reterr, errno, "rename into place");
         if (r < 0) {
-                (void)rm_rf_at(AT_FDCWD, tmp);
+                (void)container_remove_dir(ctx, tmp, NULL);
                 return berth_error_prefix(reterr, r, "create '%s'", name);
         }
         return 0;
@@ -603,6 +641,8 @@ int berth_create(BerthContext *ctx, const char *name, const BerthCreateOptions *
                         return berth_error_prefix(reterr, r, "create '%s'", name);
         }
         CreateRequest req = {
+                .backend = opts->backend,
+                .ephemeral = opts->ephemeral,
                 .template_name = opts->template_name,
                 .template_args = opts->template_args,
                 .settings = settings,
@@ -618,6 +658,12 @@ int berth_destroy(BerthContext *ctx, const char *name, unsigned flags, BerthErro
         int r = container_lock_adopted(ctx, name, "destroy", &lock, reterr);
         if (r < 0)
                 return r;
+        size_t n_snaps = container_snapshot_count(ctx, name);
+        if (n_snaps > 0 && !(flags & BERTH_DESTROY_SNAPSHOTS))
+                return berth_error_setf(reterr, EBUSY,
+                                        "destroy '%s': it has %zu snapshot%s; delete them first "
+                                        "or use --snapshots",
+                                        name, n_snaps, n_snaps == 1 ? "" : "s");
         if (container_running(ctx, name)) {
                 if (!force)
                         return berth_error_setf(reterr, EBUSY,
@@ -643,9 +689,9 @@ int berth_destroy(BerthContext *ctx, const char *name, unsigned flags, BerthErro
         if (rename(dir, trash) < 0)
                 return berth_error_set(reterr, errno, "destroy '%s': rename '%s'", name, dir);
         lock = safe_close(lock);
-        r = rm_rf_at(AT_FDCWD, trash);
+        r = container_remove_dir(ctx, trash, reterr);
         if (r < 0)
-                return berth_error_set(reterr, r, "destroy '%s': remove '%s'", name, trash);
+                return berth_error_prefix(reterr, r, "destroy '%s'", name);
         _cleanup_free_ char *run_dir = context_run_dir(ctx, name);
         (void)rm_rf_at(AT_FDCWD, run_dir);
         return 0;

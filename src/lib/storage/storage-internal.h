@@ -61,8 +61,6 @@ bool dir_is_empty_at(int dfd, const char *name);
 
 /* ---- shared helpers (storage.c) ------------------------------------------------------------ */
 
-/* "/proc/self/fd/N" path of dfd joined with name (for calls that take no dirfd). */
-char *fd_path(int dfd, const char *name);
 /* A plain recursive clone of the tree at dfd/name, idmapped when userns_fd >= 0. */
 int storage_clone_tree(int dfd, const char *name, int userns_fd, int *ret_fd,
                        BerthError **reterr);
@@ -72,8 +70,6 @@ int storage_overlay_mount(int cwd_fd, const char *lowerdirs, const char *ephemer
                           int userns_fd, int *ret_fd, BerthError **reterr);
 /* path with ',', ':' and '\' escaped for overlayfs's mount options. */
 char *overlay_escape(const char *path);
-/* 16 random hex digits. */
-void random_id(char ret[static 17]);
 /* Takes (or waits for) an exclusive flock on dfd/name, created when missing. */
 int lock_file_at(int dfd, const char *name, int *ret_fd);
 /* Mounts an idmapped clone of dfd/name over itself (in the caller's private mount namespace). */

@@ -78,6 +78,11 @@ int storage_remove(const char *root, int dfd, const char *name, BerthError **ret
 int storage_rewrite_file(Storage *s, int dfd, const char *name, const char *path,
                          const char *only_if, const char *data, BerthError **reterr);
 
+/* "/proc/self/fd/N/name": a path for calls that take no dirfd. */
+char *fd_path(int dfd, const char *name);
+/* 16 random hex digits (names of temporary entries, layer and volume ids). */
+void random_id(char ret[static 17]);
+
 /* ---- the seam for the container start ------------------------------------------------------ */
 
 /* In a process that is host root inside its own private mount namespace (mounts made here are
