@@ -31,7 +31,8 @@ DISTCHECK_TIMEOUT=${BERTH_RUN_DISTCHECK_TIMEOUT:-1200}
 DEPS=(build-essential autoconf automake pkg-config libcap-dev libseccomp-dev libapparmor-dev
       libyaml-dev libsystemd-dev libncurses-dev libmnl-dev busybox-static tmux dbus-daemon clang valgrind
       iproute2 procps psmisc file strace qemu-system-x86 cpio e2fsprogs debootstrap
-      debian-archive-keyring python3 curl openssl xz-utils polkitd systemd-container jq)
+      debian-archive-keyring python3 curl openssl xz-utils polkitd systemd-container jq
+      btrfs-progs)
 
 total_pass=0
 total_fail=0

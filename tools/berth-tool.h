@@ -38,8 +38,9 @@ int verb_destroy(int argc, char *argv[]);
 int verb_config(int argc, char *argv[]);
 int verb_snapshot(int argc, char *argv[]);
 int verb_clone(int argc, char *argv[]);
-/* A progress bar on a terminal for copies that take over a second (progress.c). */
-void tool_progress_attach(BerthContext *ctx);
+/* Shows progress: a line of text (fraction < 0) as a line on stderr; a fraction of a copy as a
+ * bar on a terminal once the copy has taken a second, nothing elsewhere (progress.c). */
+void tool_progress(const char *line, double fraction);
 
 /* ---- errors (tool-util.c) ---- */
 

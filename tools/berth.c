@@ -10,11 +10,12 @@ bool arg_quiet = false;
 static BerthContextOptions arg_context_options = {};
 static BerthContext *tool_ctx = NULL;
 
-/* Long operations report progress a line at a time; the CLI shows it on stderr. */
+/* Long operations report progress: lines of text, shown on stderr, and fractions of a copy,
+ * shown as a bar on a terminal (progress.c). */
 static void print_progress(const char *line, double fraction, void *userdata)
 {
         if (!arg_quiet)
-                fprintf(stderr, "%s\n", line);
+                tool_progress(line, fraction);
 }
 
 BerthContext *tool_context(void)

@@ -53,7 +53,6 @@ int verb_clone(int argc, char *argv[])
         BerthContext *ctx = tool_context();
         if (!ctx)
                 return EXIT_FAILURE;
-        tool_progress_attach(ctx);
         r = berth_clone(ctx, argv[optind], argv[optind + 1], &opts, &err);
         return r < 0 ? tool_fail(err, r) : EXIT_SUCCESS;
 }

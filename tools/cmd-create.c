@@ -121,7 +121,6 @@ int verb_create(int argc, char *argv[])
         BerthContext *ctx = tool_context();
         if (!ctx)
                 return EXIT_FAILURE;
-        tool_progress_attach(ctx);
         r = berth_create(ctx, name, &opts, &err);
         if (r < 0)
                 return tool_fail(err, r);

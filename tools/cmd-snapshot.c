@@ -200,7 +200,6 @@ int verb_snapshot(int argc, char *argv[])
         BerthContext *ctx = tool_context();
         if (!ctx)
                 return EXIT_FAILURE;
-        tool_progress_attach(ctx);
         if (do_list)
                 return list(ctx, name, json);
         if (restore)

@@ -13,36 +13,39 @@
 static uint64_t started;
 static bool drawn;
 
-static void draw(const char *line, double fraction, void *userdata)
+static void bar(const char *line, double fraction)
 {
         uint64_t now = now_usec();
-        if (started == 0 || fraction <= 0.0)
-                started = started ?: now;
-        bool done = fraction >= 1.0;
-        if (done) {
+        if (started == 0)
+                started = now;
+        if (fraction >= 1.0) {
                 if (drawn)
                         fputs("\r\033[K", stderr);
                 drawn = false;
                 started = 0;
                 return;
         }
-        if (now - started < USEC_PER_SEC)
+        if (now - started < USEC_PER_SEC || !isatty(STDERR_FILENO))
                 return;
-        char bar[BAR_WIDTH + 1];
-        int fill = fraction < 0 ? 0 : (int)(fraction * BAR_WIDTH);
+        char b[BAR_WIDTH + 1];
+        int fill = (int)(fraction * BAR_WIDTH);
         for (int i = 0; i < BAR_WIDTH; i++)
-                bar[i] = i < fill ? '#' : ' ';
-        bar[BAR_WIDTH] = 0;
-        if (fraction < 0)
-                fprintf(stderr, "\r\033[K%.40s ...", line);
-        else
-                fprintf(stderr, "\r\033[K%.40s [%s] %3d%%", line, bar, (int)(fraction * 100));
+                b[i] = i < fill ? '#' : ' ';
+        b[BAR_WIDTH] = 0;
+        fprintf(stderr, "\r\033[K%.40s [%s] %3d%%", line, b, (int)(fraction * 100));
         fflush(stderr);
         drawn = true;
 }
 
-void tool_progress_attach(BerthContext *ctx)
+void tool_progress(const char *line, double fraction)
 {
-        if (!arg_quiet && isatty(STDERR_FILENO))
-                berth_context_set_progress(ctx, draw, NULL);
+        if (fraction >= 0) {
+                bar(line, fraction);
+                return;
+        }
+        if (drawn) {
+                fputs("\r\033[K", stderr);
+                drawn = false;
+        }
+        fprintf(stderr, "%s\n", line);
 }
