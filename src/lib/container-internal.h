@@ -57,15 +57,29 @@ int container_create(BerthContext *ctx, const char *name, const CreateRequest *r
  * config fragment it printed. */
 int template_run(BerthContext *ctx, const char *template_name, const char *name,
                  const char *rootfs, char **args, char **ret_fragment, BerthError **reterr);
+/* The template run into the volume dir/rootfs of backend: in its own mount namespace with the
+ * volume mounted on dir/rootfs; ready: with --rootfs-ready (the volume holds the template's
+ * cached tree already; the template only configures it). */
+int template_run_storage(BerthContext *ctx, const char *template_name, const char *name,
+                         const char *dir, BerthBackend backend, bool ready, char **args,
+                         char **ret_fragment, BerthError **reterr);
+/* --print-cache-tree: the template builds its cache when needed and prints "tree=PATH" and
+ * "lock=PATH" lines (the cached tree, and the file it flock()s while it changes the tree). */
+int template_cache_tree(BerthContext *ctx, const char *template_name, const char *name,
+                        char **args, char **ret_text, BerthError **reterr);
 /* Asks the template whether it accepts args (--check-options), building nothing. */
 int template_check(BerthContext *ctx, const char *template_name, const char *name, char **args,
                    BerthError **reterr);
 
 /* ---- storage hooks (snapshot.c) ---------------------------------------------------------- */
 
-/* The rootfs volume dir/rootfs of a container being created; *ret_tree is where its files go. */
-int container_storage_create(BerthContext *ctx, BerthBackend backend, const char *dir,
-                             char **ret_tree, BerthError **reterr);
+/* The rootfs volume dir/rootfs of a container being created, filled by its template: from the
+ * template's cached tree as a copy of its backend image when the template names one
+ * (--print-cache-tree) and the backend is not dir, else by a plain template run. Returns the
+ * template's config fragment. */
+int container_storage_populate(BerthContext *ctx, BerthBackend backend, const CreateRequest *req,
+                               const char *name, const char *dir, char **ret_fragment,
+                               BerthError **reterr);
 /* Removes a container directory (or a leftover) with its volumes and snapshots. */
 int container_remove_dir(BerthContext *ctx, const char *path, BerthError **reterr);
 size_t container_snapshot_count(BerthContext *ctx, const char *name);

@@ -524,14 +524,8 @@ static int create_in(BerthContext *ctx, const char *name, const CreateRequest *r
         int r = create_backend(ctx, req, &backend, reterr);
         if (r < 0)
                 return r;
-        _cleanup_free_ char *rootfs = NULL;
-        r = container_storage_create(ctx, backend, tmp, &rootfs, reterr);
-        if (r < 0)
-                return r;
-
         _cleanup_free_ char *fragment = NULL;
-        r = template_run(ctx, req->template_name, name, rootfs, req->template_args, &fragment,
-                         reterr);
+        r = container_storage_populate(ctx, backend, req, name, tmp, &fragment, reterr);
         if (r < 0)
                 return r;
 

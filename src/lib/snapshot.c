@@ -790,17 +790,74 @@ int berth_snapshot_scheduled(BerthContext *ctx, uint64_t now_usec, BerthError **
 
 /* ---- create and destroy hooks -------------------------------------------------------------- */
 
-int container_storage_create(BerthContext *ctx, BerthBackend backend, const char *dir,
-                             char **ret_tree, BerthError **reterr)
+/* "tree=PATH\nlock=PATH\n" from --print-cache-tree: absolute, normalised paths only. */
+static int parse_cache_tree(char *text, char **ret_tree, char **ret_lock)
+{
+        _cleanup_free_ char *tree = NULL, *lock = NULL;
+        for (char *line = text, *next; line && *line; line = next) {
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = 0;
+                char **slot = strncmp(line, "tree=", 5) == 0   ? &tree
+                              : strncmp(line, "lock=", 5) == 0 ? &lock
+                                                               : NULL;
+                if (!slot || *slot || !path_is_absolute(line + 5) || !path_is_normalized(line + 5))
+                        return -EBADMSG;
+                *slot = xstrdup(line + 5);
+        }
+        if (!tree)
+                return -EBADMSG;
+        *ret_tree = TAKE_PTR(tree);
+        *ret_lock = TAKE_PTR(lock);
+        return 0;
+}
+
+int container_storage_populate(BerthContext *ctx, BerthBackend backend, const CreateRequest *req,
+                               const char *name, const char *dir, char **ret_fragment,
+                               BerthError **reterr)
 {
         _cleanup_(storage_freep) Storage *s = NULL;
-        int r = storage_new(backend, ctx->store, &s, reterr);
+        int r = open_rootfs_storage(ctx, name, NULL, backend, &s, NULL, NULL, reterr);
         if (r < 0)
                 return r;
         _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0)
                 return berth_error_set(reterr, errno, "open '%s'", dir);
-        return storage_create(s, dfd, "rootfs", ret_tree, reterr);
+        r = storage_check(s, dfd, reterr);
+        if (r < 0)
+                return r;
+
+        if (backend != BERTH_BACKEND_DIR) {
+                _cleanup_free_ char *text = NULL, *tree = NULL, *lock = NULL;
+                _cleanup_(berth_error_freep) BerthError *qerr = NULL;
+                r = template_cache_tree(ctx, req->template_name, name, req->template_args, &text,
+                                        &qerr);
+                if (r >= 0) {
+                        if (parse_cache_tree(text, &tree, &lock) < 0)
+                                return berth_error_setf(reterr, EBADMSG,
+                                                        "template '%s': invalid answer to "
+                                                        "--print-cache-tree",
+                                                        req->template_name);
+                        _cleanup_close_ int img = -EBADF;
+                        r = storage_image(s, tree, lock, &img, reterr);
+                        if (r >= 0)
+                                r = storage_copy(s, img, "rootfs", dfd, "rootfs", 0, reterr);
+                        if (r < 0)
+                                return r;
+                        return template_run_storage(ctx, req->template_name, name, dir, backend,
+                                                    true, req->template_args, ret_fragment,
+                                                    reterr);
+                }
+                /* A template without the storage extension refuses the option: build as
+                 * usual. Any other failure (its cache could not be built) is the create's. */
+                if (!strstr(berth_error_message(qerr, r), "--print-cache-tree"))
+                        return berth_error_setf(reterr, -r, "%s", berth_error_message(qerr, r));
+        }
+        r = storage_create(s, dfd, "rootfs", NULL, reterr);
+        if (r < 0)
+                return r;
+        return template_run_storage(ctx, req->template_name, name, dir, backend, false,
+                                    req->template_args, ret_fragment, reterr);
 }
 
 int container_remove_dir(BerthContext *ctx, const char *path, BerthError **reterr)

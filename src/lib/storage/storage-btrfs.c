@@ -164,6 +164,18 @@ int btrfs_subvol_remove(int dfd, const char *name)
         return subvol_destroy(dfd, name);
 }
 
+static int btrfs_seal(Storage *s, int dfd, const char *name, BerthError **reterr)
+{
+        _cleanup_close_ int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        uint64_t fl = 0;
+        if (fd < 0 || ioctl(fd, BTRFS_IOC_SUBVOL_GETFLAGS, &fl) < 0)
+                return 0; /* not a subvolume (an imported plain tree): nothing to seal */
+        fl |= BTRFS_SUBVOL_RDONLY;
+        if (ioctl(fd, BTRFS_IOC_SUBVOL_SETFLAGS, &fl) < 0)
+                return berth_error_set(reterr, errno, "make subvolume '%s' read-only", name);
+        return 0;
+}
+
 const StorageOps storage_btrfs_ops = {
         .backend = BERTH_BACKEND_BTRFS,
         .check = btrfs_check,
@@ -172,5 +184,6 @@ const StorageOps storage_btrfs_ops = {
         .copy = btrfs_copy,
         .size = btrfs_size,
         .open_tree = storage_plain_open_tree,
+        .seal = btrfs_seal,
         .open_parent = storage_plain_open_parent,
 };

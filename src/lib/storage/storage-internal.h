@@ -21,6 +21,8 @@ typedef struct StorageOps {
         /* Opens the directory holding path's last component for reading the current contents
          * (*ret_read_dfd) and for writing (*ret_write_dfd), creating the parents in the writable
          * tree when needed. No symlink is followed. */
+        /* Read-only from now on (optional). */
+        int (*seal)(Storage *s, int dfd, const char *name, BerthError **reterr);
         int (*open_parent)(Storage *s, int dfd, const char *name, const char *path,
                            int *ret_read_dfd, int *ret_write_dfd, BerthError **reterr);
 } StorageOps;

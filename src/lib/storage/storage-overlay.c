@@ -485,6 +485,30 @@ out:
         return r;
 }
 
+static int ovl_seal(Storage *s, int dfd, const char *name, BerthError **reterr)
+{
+        _cleanup_close_ int vfd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (vfd < 0)
+                return berth_error_set(reterr, errno, "open volume '%s'", name);
+        OvlVolume v;
+        int r = volume_read(vfd, &v);
+        if (r < 0)
+                return berth_error_set(reterr, r, "read overlay volume '%s'", name);
+        if (!*v.rw)
+                return 0;
+        if (v.n_ro >= LAYERS_MAX)
+                return berth_error_setf(reterr, E2BIG, "seal '%s': too many layers", name);
+        /* The upper becomes the top lower: one rewrite of the layers file. */
+        memmove(v.ro[1], v.ro[0], v.n_ro * sizeof(v.ro[0]));
+        memcpy(v.ro[0], v.rw, ID_LEN + 1);
+        v.n_ro++;
+        *v.rw = 0;
+        r = volume_write(vfd, &v);
+        if (r < 0)
+                return berth_error_set(reterr, r, "seal '%s'", name);
+        return 0;
+}
+
 /* /etc/hostname and friends: read through the layers (top first, a whiteout hides), written in
  * the upper, whose missing parent directories are created with the attributes of the file's
  * directory in the layer it was found in (exact for the one-level paths berth rewrites). */
@@ -562,5 +586,6 @@ const StorageOps storage_overlay_ops = {
         .copy = ovl_copy,
         .size = ovl_size,
         .open_tree = ovl_open_tree,
+        .seal = ovl_seal,
         .open_parent = ovl_open_parent,
 };

@@ -482,6 +482,10 @@ void storage_recover(const char *root, const char *name, bool running)
                                 recover_dir(root, sfd, false);
                 }
         }
+        _cleanup_close_ int ifd = openat(rfd, ".images", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+                                                                 O_CLOEXEC);
+        if (ifd >= 0)
+                recover_dir(root, ifd, false);
         overlay_layers_gc(root);
 }
 

@@ -61,6 +61,18 @@ int storage_copy(Storage *s, int src_dfd, const char *src, int dst_dfd, const ch
 /* A new volume dst_dfd/dst filled from the plain directory tree src_path (a template cache). */
 int storage_import(Storage *s, const char *src_path, int dst_dfd, const char *dst,
                    BerthError **reterr);
+/* Makes dfd/name read-only where the backend can (an overlay volume's upper becomes a lower, a
+ * btrfs subvolume gets its read-only flag): it is only ever copied from after this. */
+int storage_seal(Storage *s, int dfd, const char *name, BerthError **reterr);
+/* The sealed image of the plain tree (a template's cache) in <root>/.images/, imported on first
+ * use while lock_path (the template's cache lock; may be NULL) is flock()ed; its directory is
+ * returned in *ret_dfd, the volume in it is "rootfs". */
+int storage_image(Storage *s, const char *tree, const char *lock_path, int *ret_dfd,
+                  BerthError **reterr);
+/* In a forked template process: for backends whose volume is not a plain tree (overlay), a
+ * private mount namespace with the volume dir/rootfs mounted on dir/rootfs. An error is
+ * written to err_fd as one line. */
+int storage_mount_for_template(const char *dir, BerthBackend backend, int err_fd);
 /* Bytes the volume holds on its own (blocks of its files, each inode once; overlay: its own
  * layers that no other volume lists); UINT64_MAX when unknown. */
 uint64_t storage_size(Storage *s, int dfd, const char *name);
