@@ -83,3 +83,7 @@ int container_storage_populate(BerthContext *ctx, BerthBackend backend, const Cr
 /* Removes a container directory (or a leftover) with its volumes and snapshots. */
 int container_remove_dir(BerthContext *ctx, const char *path, BerthError **reterr);
 size_t container_snapshot_count(BerthContext *ctx, const char *name);
+/* For the monitor, as the last thing it does once the container stopped (its command socket
+ * closed and its runtime files removed, so destroy sees a stopped container): destroys the
+ * container, snapshots included, when its config says ephemeral: true; 0 otherwise. */
+int container_destroy_if_ephemeral(BerthContext *ctx, const char *name, BerthError **reterr);

@@ -597,6 +597,13 @@ int container_create(BerthContext *ctx, const char *name, const CreateRequest *r
         _cleanup_free_ char *tmp = xasprintf("%s/.%s.create-XXXXXX", ctx->store, name);
         if (!mkdtemp(tmp))
                 return berth_error_set(reterr, errno, "create '%s': create '%s'", name, tmp);
+        /* Locked while it is built: crash recovery removes only leftovers nobody holds. */
+        _cleanup_close_ int tmp_lock = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (tmp_lock < 0 || flock(tmp_lock, LOCK_EX) < 0) {
+                r = berth_error_set(reterr, errno, "create '%s': lock '%s'", name, tmp);
+                (void)rmdir(tmp);
+                return r;
+        }
         _cleanup_close_ int idlock = -EBADF;
         r = create_in(ctx, name, req, tmp, c, &idlock, reterr);
         if (r >= 0 && renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_NOREPLACE) < 0)
@@ -682,7 +689,8 @@ int berth_destroy(BerthContext *ctx, const char *name, unsigned flags, BerthErro
         _cleanup_free_ char *trash = xasprintf("%s/.%s.destroy-%d", ctx->store, name, (int)getpid());
         if (rename(dir, trash) < 0)
                 return berth_error_set(reterr, errno, "destroy '%s': rename '%s'", name, dir);
-        lock = safe_close(lock);
+        /* The lock (on the directory, now the trash) stays held while it is removed: crash
+         * recovery leaves a locked leftover to its live owner. */
         r = container_remove_dir(ctx, trash, reterr);
         if (r < 0)
                 return berth_error_prefix(reterr, r, "destroy '%s'", name);

@@ -864,3 +864,14 @@ int container_remove_dir(BerthContext *ctx, const char *path, BerthError **reter
 {
         return storage_remove(ctx->store, AT_FDCWD, path, reterr);
 }
+
+int container_destroy_if_ephemeral(BerthContext *ctx, const char *name, BerthError **reterr)
+{
+        _cleanup_(config_freep) BerthConfig *c = NULL;
+        int r = container_load_config(ctx, name, "destroy", &c, reterr);
+        if (r < 0)
+                return r == -ENOENT ? 0 : r;
+        if (!c->ephemeral)
+                return 0;
+        return berth_destroy(ctx, name, BERTH_DESTROY_SNAPSHOTS, reterr);
+}

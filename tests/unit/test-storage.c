@@ -264,9 +264,33 @@ static void test_overlay(int root)
         write_at(t, "a", "one\n");
         is_int((int)n_layers(root), 1, "one layer");
 
+        /* Whiteouts and opaque directories are what an upper holds besides files. */
+        if (is_root) {
+                MUST(mknodat(t, "gone", S_IFCHR | 0000, makedev(0, 0)));
+                MUST(mkdirat(t, "opaque", 0755));
+                _cleanup_free_ char *op = fd_path(t, "opaque");
+                MUST(setxattr(op, "trusted.overlay.opaque", "y", 1, 0));
+        }
         is_int(storage_copy(s, root, "vol", root, "snap1", STORAGE_COPY_SNAPSHOT, &err), 0,
                "snapshot");
         is_int((int)n_layers(root), 2, "the snapshot copied the upper into a layer");
+        if (is_root) {
+                _cleanup_close_ int v = openat(root, "snap1", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                _cleanup_free_ char *l = read_at(v, "layers");
+                char id[17] = "";
+                if (l && strncmp(l, "ro ", 3) == 0)
+                        memcpy(id, l + 3, 16);
+                _cleanup_free_ char *lt = xasprintf(".layers/%s/tree", id);
+                _cleanup_close_ int lfd = openat(root, lt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                struct stat wst;
+                ok(lfd >= 0 && fstatat(lfd, "gone", &wst, AT_SYMLINK_NOFOLLOW) == 0 &&
+                           S_ISCHR(wst.st_mode) && wst.st_rdev == makedev(0, 0),
+                   "a whiteout survives the snapshot");
+                char v1[4] = "";
+                _cleanup_free_ char *op = lfd >= 0 ? fd_path(lfd, "opaque") : NULL;
+                ok(op && getxattr(op, "trusted.overlay.opaque", v1, sizeof(v1)) == 1 && v1[0] == 'y',
+                   "an opaque directory survives the snapshot");
+        }
         write_at(t, "a", "two\n");
         is_int(storage_copy(s, root, "snap1", root, "snap2", STORAGE_COPY_SNAPSHOT, &err), 0,
                "snapshot of a snapshot shares its layers");
