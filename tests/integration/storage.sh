@@ -354,6 +354,11 @@ berth destroy "$x" >/dev/null 2>&1
 # ---- bad input ------------------------------------------------------------------------------
 check_error "create with an unknown backend" 1 berth create "$(name st-bad)" -t busybox --backend zfs
 check_fail "which left nothing" test -e "$BERTH_STORE/$(name st-bad)"
+if [ "$(stat -f -c %T "$BERTH_STORE")" != btrfs ]; then
+        check_error "the btrfs backend on a store that is not on btrfs" 1 \
+                berth create "$(name st-bad)" -t busybox --backend btrfs
+        check_fail "which left nothing either" test -e "$BERTH_STORE/$(name st-bad)"
+fi
 check_error "snapshot of a missing container" 1 berth snapshot "$(name nope)"
 check_error "an invalid snapshot name" 1 berth snapshot "$n" "Bad/Name"
 check_error "a comment with a newline" 1 berth snapshot "$n" --comment "$(printf 'a\nb')"
