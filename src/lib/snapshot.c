@@ -371,7 +371,9 @@ static int snapshot_take(BerthContext *ctx, const char *name, const SnapRequest 
                         .created_usec = req->created_usec ?: realtime_usec(),
                         .expires_usec = req->expires_usec,
                         .scheduled = req->scheduled,
-                        .size = storage_size(s, tmp_lock, "rootfs"),
+                        .size = storage_copied_size(s) != UINT64_MAX
+                                        ? storage_copied_size(s)
+                                        : storage_size(s, tmp_lock, "rootfs"),
                         .comment = (char *)req->comment,
                 };
                 r = meta_write(tmp_lock, &m, c->rootfs_backend);

@@ -14,6 +14,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "storage-internal.h"
 #include "time-util.h"
 
@@ -29,6 +30,12 @@ typedef struct Inode {
 
 typedef struct Copy {
         const CopyOptions *o;
+        int src_root;        /* for the size of the whole source, once a copy runs long */
+        uint64_t started_usec;
+        uint64_t blocks;     /* bytes allocated by the source's inodes copied, each once */
+        uid_t uid;           /* what new entries get: ours */
+        gid_t gid;
+        mode_t umask;
         BerthError **reterr;
         int dst_root;        /* fd of the destination root, for hard links */
         char path[PATH_MAX]; /* of the entry being copied, relative to the root */
@@ -50,11 +57,21 @@ static int copy_error(Copy *c, int r, const char *what)
         return berth_error_set(c->reterr, r, "%s '%s'", what, *c->path ? c->path : ".");
 }
 
+static uint64_t tree_bytes(int dfd, const char *name, bool blocks, dev_t dev, int depth);
+
+/* Progress: only a copy that runs for a second is worth a bar, so only then is the source's
+ * total size counted (a walk of its own). */
 static void report(Copy *c, bool force)
 {
-        if (!c->o->progress || c->total == 0)
+        if (!c->o->progress)
                 return;
         uint64_t now = now_usec();
+        if (c->total == 0) {
+                struct stat st;
+                if (force || now - c->started_usec < USEC_PER_SEC || fstat(c->src_root, &st) < 0)
+                        return;
+                c->total = tree_bytes(c->src_root, ".", false, st.st_dev, 0) ?: 1;
+        }
         if (!force && now - c->last_report_usec < 100 * USEC_PER_MSEC)
                 return;
         c->last_report_usec = now;
@@ -99,14 +116,19 @@ static int copy_xattrs(Copy *c, int sfd, const char *spath, int dfd, const char 
 
 /* Owner first (it clears set-id bits and security.capability), then mode, then xattrs, then
  * times. */
+/* created_mode: the mode the copy was created with (after the umask). The owner and mode are
+ * set only when they differ from what the copy got, which is most files of a tree owned by
+ * root: two system calls saved per file. */
 static int copy_attrs(Copy *c, const struct stat *st, int sfd, int sdir, const char *name,
-                      int dfd, int ddir)
+                      int dfd, int ddir, mode_t created_mode)
 {
         bool by_fd = sfd >= 0 && dfd >= 0;
-        if (by_fd ? fchown(dfd, st->st_uid, st->st_gid)
-                  : fchownat(ddir, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW))
+        /* New entries get our ids: no directory of the copy is setgid while it is filled. */
+        if ((st->st_uid != c->uid || st->st_gid != c->gid) &&
+            (by_fd ? fchown(dfd, st->st_uid, st->st_gid)
+                   : fchownat(ddir, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW)))
                 return copy_error(c, -errno, "set owner of");
-        if (!S_ISLNK(st->st_mode) &&
+        if (!S_ISLNK(st->st_mode) && (st->st_mode & 07777) != created_mode &&
             (by_fd ? fchmod(dfd, st->st_mode & 07777) : fchmodat(ddir, name, st->st_mode & 07777, 0)))
                 return copy_error(c, -errno, "set mode of");
         _cleanup_free_ char *sp = by_fd ? NULL : fd_path(sdir, name);
@@ -291,7 +313,7 @@ static int copy_dir(Copy *c, int sdir, int ddir, const char *name, const struct 
                 return r;
         /* Attributes last: a read-only source directory is still filled first, and the times
          * are not touched by the entries created in it. */
-        return copy_attrs(c, st, sfd, sdir, name, dfd, ddir);
+        return copy_attrs(c, st, sfd, sdir, name, dfd, ddir, exists ? (mode_t)-1 : 0700 & ~c->umask);
 }
 
 static int copy_file(Copy *c, int sdir, int ddir, const char *name, const struct stat *st)
@@ -299,8 +321,11 @@ static int copy_file(Copy *c, int sdir, int ddir, const char *name, const struct
         _cleanup_close_ int sfd = openat(sdir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOATIME);
         if (sfd < 0)
                 return copy_error(c, -errno, "open");
+        /* Created with its final permission bits (set-id bits follow the owner), so the mode
+         * rarely needs setting again. */
+        mode_t mode = st->st_mode & 0777;
         _cleanup_close_ int dfd =
-                openat(ddir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+                openat(ddir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
         if (dfd < 0)
                 return copy_error(c, -errno, "create");
         int r = copy_data(c, sfd, dfd, st);
@@ -308,7 +333,7 @@ static int copy_file(Copy *c, int sdir, int ddir, const char *name, const struct
                 return r;
         c->done += st->st_size;
         report(c, false);
-        return copy_attrs(c, st, sfd, sdir, name, dfd, ddir);
+        return copy_attrs(c, st, sfd, sdir, name, dfd, ddir, mode & ~c->umask);
 }
 
 static int copy_special(Copy *c, int sdir, int ddir, const char *name, const struct stat *st)
@@ -323,16 +348,19 @@ static int copy_special(Copy *c, int sdir, int ddir, const char *name, const str
                         return copy_error(c, -errno, "create link");
         } else if (mknodat(ddir, name, st->st_mode & (S_IFMT | 0600), st->st_rdev) < 0)
                 return copy_error(c, -errno, "create node");
-        return copy_attrs(c, st, -1, sdir, name, -1, ddir);
+        return copy_attrs(c, st, -1, sdir, name, -1, ddir,
+                          S_ISLNK(st->st_mode) ? (mode_t)-1 : 0600 & ~c->umask);
 }
 
 static int copy_entry(Copy *c, int sdir, int ddir, const char *name, const struct stat *st)
 {
+        c->blocks += (uint64_t)st->st_blocks * 512;
         if (S_ISDIR(st->st_mode))
                 return copy_dir(c, sdir, ddir, name, st, false);
         if (st->st_nlink > 1) {
                 Inode *i = inode_find(c, st);
                 if (i) {
+                        c->blocks -= (uint64_t)st->st_blocks * 512; /* counted once */
                         if (linkat(c->dst_root, i->path, ddir, name, 0) < 0)
                                 return copy_error(c, -errno, "link");
                         return 0;
@@ -405,10 +433,11 @@ int copy_tree(int src_dfd, const char *src, int dst_dfd, const char *dst, const 
                 return berth_error_set(reterr, errno, "copy '%s'", src);
         if (!S_ISDIR(st.st_mode))
                 return berth_error_setf(reterr, ENOTDIR, "copy '%s': not a directory", src);
-        if (o->progress) {
-                c.total = tree_bytes(src_dfd, src, false, st.st_dev, 0);
-                report(&c, true);
-        }
+        c.started_usec = now_usec();
+        c.uid = geteuid();
+        c.gid = getegid();
+        c.umask = umask(0022);
+        umask(c.umask);
         if (!o->merge && mkdirat(dst_dfd, dst, 0700) < 0)
                 return berth_error_set(reterr, errno, "copy into '%s'", dst);
         c.dst_root = openat(dst_dfd, dst, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -417,15 +446,19 @@ int copy_tree(int src_dfd, const char *src, int dst_dfd, const char *dst, const 
         /* The root's own entries are copied relative to dst_root; its attributes at the end. */
         _cleanup_close_ int sfd =
                 openat(src_dfd, src, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        c.src_root = sfd;
         int r = sfd < 0 ? berth_error_set(reterr, errno, "copy '%s'", src)
                         : copy_children(&c, sfd, c.dst_root);
         if (r >= 0)
-                r = copy_attrs(&c, &st, sfd, src_dfd, src, c.dst_root, dst_dfd);
+                r = copy_attrs(&c, &st, sfd, src_dfd, src, c.dst_root, dst_dfd, (mode_t)-1);
         if (r >= 0) {
                 c.done = c.total;
-                report(&c, true);
+                if (c.total)
+                        report(&c, true);
         }
         safe_close(c.dst_root);
         copy_done(&c);
+        if (r >= 0 && o->ret_bytes)
+                *o->ret_bytes = c.blocks + (uint64_t)st.st_blocks * 512;
         return r;
 }

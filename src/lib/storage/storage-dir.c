@@ -43,6 +43,7 @@ static int dir_copy(Storage *s, int src_dfd, const char *src, int dst_dfd, const
                 .progress = s->progress,
                 .userdata = s->userdata,
                 .what = "copying",
+                .ret_bytes = &s->copied_bytes,
         };
         return copy_tree(src_dfd, src, dst_dfd, dst, &o, reterr);
 }

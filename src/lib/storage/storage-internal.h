@@ -33,6 +33,7 @@ struct Storage {
         int root_fd;
         BerthProgressFunc progress;
         void *userdata;
+        uint64_t copied_bytes; /* size of what the last copy made, when it knows; else MAX */
 };
 
 extern const StorageOps storage_dir_ops;
@@ -47,6 +48,7 @@ typedef struct CopyOptions {
         BerthProgressFunc progress;
         void *userdata;
         const char *what;    /* for progress lines */
+        uint64_t *ret_bytes; /* when non-NULL: bytes the source's blocks take, each inode once */
 } CopyOptions;
 
 /* Copies the tree src_dfd/src to dst_dfd/dst keeping owners, modes, times, xattrs (ACLs and

@@ -39,6 +39,7 @@ int storage_new(BerthBackend backend, const char *root, Storage **ret, BerthErro
         s->ops = backends[backend];
         s->root = xstrdup(root);
         s->root_fd = fd;
+        s->copied_bytes = UINT64_MAX;
         *ret = s;
         return 0;
 }
@@ -102,6 +103,7 @@ int storage_copy(Storage *s, int src_dfd, const char *src, int dst_dfd, const ch
         int r = storage_check(s, dst_dfd, reterr);
         if (r < 0)
                 return r;
+        s->copied_bytes = UINT64_MAX;
         return s->ops->copy(s, src_dfd, src, dst_dfd, dst, flags, reterr);
 }
 
@@ -120,6 +122,11 @@ int storage_import(Storage *s, const char *src_path, int dst_dfd, const char *ds
 uint64_t storage_size(Storage *s, int dfd, const char *name)
 {
         return s->ops->size(s, dfd, name);
+}
+
+uint64_t storage_copied_size(const Storage *s)
+{
+        return s->copied_bytes;
 }
 
 /* ---- removal --------------------------------------------------------------------------------- */

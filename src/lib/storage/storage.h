@@ -76,6 +76,9 @@ int storage_mount_for_template(const char *dir, BerthBackend backend, int err_fd
 /* Bytes the volume holds on its own (blocks of its files, each inode once; overlay: its own
  * layers that no other volume lists); UINT64_MAX when unknown. */
 uint64_t storage_size(Storage *s, int dfd, const char *name);
+/* The size of what the last storage_copy() made when the copy counted it on the way (dir), so
+ * no second walk is needed; UINT64_MAX otherwise. */
+uint64_t storage_copied_size(const Storage *s);
 
 /* Removes dfd/name whatever it is: a volume of any backend, or a directory holding volumes (a
  * container directory with its snapshots, a leftover of an interrupted operation). Drops
