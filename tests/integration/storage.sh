@@ -98,12 +98,12 @@ os.mknod(os.path.join(d, "fifo"), 0o10640)
 EOF
 }
 
-# No leftover of an operation: only real entries in the store and in the container's dir.
+# No leftover of an operation (temporary names of the storage operations) in the store, the
+# container's dir, its snapshots, the images or the layers.
 no_leftovers() { # STORE NAME
-        local bad
-        bad=$(ls -A "$1" | grep -v '^\.layers$' | grep '^\.'
-              ls -A "$1/$2" 2>/dev/null | grep '^\.'
-              ls -A "$1/$2/snapshots" 2>/dev/null | grep '^\.')
+        local bad pat='^\..*\.(create|destroy|restore|tmp|trash)-|^\.ephemeral-|^\.(new|dead)-'
+        bad=$(ls -A "$1" "$1/$2" "$1/$2/snapshots" "$1/.images" "$1/.layers" 2>/dev/null |
+              grep -E "$pat")
         [ -z "$bad" ] || { echo "leftovers: $bad" >&2; return 1; }
 }
 
@@ -111,7 +111,8 @@ no_leftovers() { # STORE NAME
 layers_consistent() { # STORE
         local store=$1 listed have
         [ -d "$store/.layers" ] || return 0
-        listed=$(cat "$store"/*/rootfs/layers "$store"/*/snapshots/*/rootfs/layers 2>/dev/null |
+        listed=$(cat "$store"/*/rootfs/layers "$store"/*/snapshots/*/rootfs/layers \
+                     "$store"/.images/*/rootfs/layers 2>/dev/null |
                  awk '{print $2}' | sort -u)
         have=$(ls "$store/.layers" | grep -v '^\.' | sort -u)
         [ "$listed" = "$have" ] || { echo "listed: $(echo $listed) / present: $(echo $have)" >&2; return 1; }
@@ -167,7 +168,9 @@ backend_suite() { # LABEL BACKEND STORE RUNDIR
                 "${B[@]}" destroy "$c" >/dev/null 2>&1
         done
         check "$label: nothing left in the store" no_leftovers "$store" "$n"
-        check_eq "$label: no layer left" "" "$(ls "$store/.layers" 2>/dev/null | grep -v '^\.')"
+        check_eq "$label: no layer left but the template image's" \
+                "$(cat "$store"/.images/*/rootfs/layers 2>/dev/null | awk '{print $2}' | sort)" \
+                "$(ls "$store/.layers" 2>/dev/null | grep -v '^\.' | sort)"
 }
 
 section_t0=$(now_us)
