@@ -376,11 +376,15 @@ static int snapshot_take(BerthContext *ctx, const char *name, const SnapRequest 
                                         : storage_size(s, tmp_lock, "rootfs"),
                         .comment = (char *)req->comment,
                 };
-                r = meta_write(tmp_lock, &m, c->rootfs_backend);
-                if (r >= 0) {
-                        _cleanup_free_ char *cfg = fd_path(tmp_lock, "config.yaml");
-                        r = config_save(c, cfg, reterr);
-                }
+                /* The config first and without fsync: it only informs restore --as, which
+                 * falls back to the container's config when it is unreadable. The meta file
+                 * is synced: a snapshot is listed by it. */
+                _cleanup_free_ char *yaml = config_to_yaml(c);
+                _cleanup_close_ int cfd = openat(tmp_lock, "config.yaml",
+                                                 O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+                r = cfd < 0 ? -errno : yaml ? loop_write(cfd, yaml, strlen(yaml)) : -EINVAL;
+                if (r >= 0)
+                        r = meta_write(tmp_lock, &m, c->rootfs_backend);
                 if (r < 0 && !(reterr && *reterr))
                         r = berth_error_set(reterr, r, "write metadata");
         }

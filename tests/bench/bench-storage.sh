@@ -197,5 +197,5 @@ row "snapshot, btrfs" snap-btrfs 0.05
 row "clone, btrfs (peer: lxc-copy -s)" clone-btrfs 0.05
 row "create from the cache, overlay" create-overlay 0.1
 row "create from the cache, btrfs" create-btrfs 0.1
-row "create from the cache, dir" create-dir 3
+row "create from the cache, dir (a copy)" create-dir "${cp_median:-0}"
 exit "$missed"

@@ -190,6 +190,11 @@ if $have_btrfs; then
         check_match "btrfs: the default backend on a btrfs store is btrfs" "^Backend: btrfs" "$("${B[@]}" info "$n")"
         check "btrfs: clone --cow" "${B[@]}" clone "$n" "$n-2" --cow
         "${B[@]}" destroy "$n-2" >/dev/null 2>&1
+        check "btrfs: a btrfs container starts" "${B[@]}" start "$n"
+        check "btrfs: a snapshot of it running" "${B[@]}" snapshot "$n" live
+        check_match "btrfs: and it keeps running" "^State: RUNNING" "$("${B[@]}" info "$n")"
+        check "btrfs: stop it" "${B[@]}" stop "$n"
+        "${B[@]}" destroy "$n" --snapshots >/dev/null 2>&1
         "${B[@]}" destroy "$n" >/dev/null 2>&1
         # The backends' unit tests on btrfs as well.
         mkdir -p "$T/btrfs/unit"

@@ -30,10 +30,12 @@ typedef struct SetupStep {
  * silently ignored. */
 static int check_supported(const BerthConfig *c, BerthError **reterr)
 {
-        if (c->rootfs_backend != BERTH_BACKEND_DIR)
+        /* A btrfs volume is a directory (a subvolume) and starts like dir; overlay needs the
+         * storage seam (storage_rootfs_open) in the start. */
+        if (c->rootfs_backend == BERTH_BACKEND_OVERLAY)
                 return berth_error_setf(reterr, EOPNOTSUPP,
                                         "key 'rootfs.backend': '%s' is not supported yet (only "
-                                        "'dir')",
+                                        "'dir' and 'btrfs')",
                                         berth_backend_to_string(c->rootfs_backend));
         for (size_t i = 0; i < c->n_network; i++)
                 if (c->network[i].type != BERTH_NET_NONE && c->network[i].type != BERTH_NET_EMPTY)
