@@ -229,7 +229,10 @@ static int copy_data(Copy *c, int sfd, int dfd, const struct stat *st)
                                         "copy '%s': the filesystem cannot share file data "
                                         "(no reflinks)",
                                         c->path);
-        int r = copy_sparse(sfd, dfd, st->st_size);
+        /* Only a file with fewer blocks than bytes can have holes worth looking for. */
+        int r = (uint64_t)st->st_blocks * 512 < (uint64_t)st->st_size
+                        ? copy_sparse(sfd, dfd, st->st_size)
+                        : copy_range(sfd, dfd, 0, st->st_size);
         if (r < 0)
                 return copy_error(c, r, "copy");
         return 0;
