@@ -92,6 +92,9 @@ debootstrap_parse_args() {
         keyring=
         flush_cache=false
         check_only=false
+        # The storage extension (see berth-busybox): --print-cache-tree, --rootfs-ready.
+        print_cache=false
+        rootfs_ready=false
 
         while [ $# -gt 0 ]; do
                 opt=$1
@@ -103,6 +106,15 @@ debootstrap_parse_args() {
                         ;;
                 --flush-cache)
                         flush_cache=true
+                        continue
+                        ;;
+                --print-cache-tree)
+                        print_cache=true
+                        check_only=true
+                        continue
+                        ;;
+                --rootfs-ready)
+                        rootfs_ready=true
                         continue
                         ;;
                 --check-options)
@@ -306,12 +318,15 @@ debootstrap_validate() {
                 die "read keyring '$keyring' failed: no such readable file"
         fi
 
-        [ "$check_only" = false ] || return 0
-        [ -d "$rootfs" ] || die "rootfs '$rootfs' is not a directory"
-        [ ! -L "$rootfs" ] || die "rootfs '$rootfs' is a symlink"
-        # Never populate a directory holding something else: the caller hands us an empty one.
-        if [ -n "$(ls -A -- "$rootfs")" ]; then
-                die "rootfs '$rootfs' is not empty"
+        [ "$check_only" = false ] || [ "$print_cache" = true ] || return 0
+        if [ "$print_cache" = false ]; then
+                [ -d "$rootfs" ] || die "rootfs '$rootfs' is not a directory"
+                [ ! -L "$rootfs" ] || die "rootfs '$rootfs' is a symlink"
+                # Never populate a directory holding something else: the caller hands us an
+                # empty one (or, with --rootfs-ready, one holding the cached tree).
+                if [ "$rootfs_ready" = false ] && [ -n "$(ls -A -- "$rootfs")" ]; then
+                        die "rootfs '$rootfs' is not empty"
+                fi
         fi
 
         command -v debootstrap >/dev/null 2>&1 || die "debootstrap not found; install debootstrap"
@@ -650,9 +665,11 @@ debootstrap_template_main() {
 
         debootstrap_parse_args "$@"
         debootstrap_validate
-        [ "$check_only" = false ] || exit 0
+        [ "$check_only" = false ] || [ "$print_cache" = true ] || exit 0
 
-        if [ -n "${BERTH_CACHE_DIR:-}" ]; then
+        if [ "$rootfs_ready" = true ]; then
+                : # berth has put a copy of the cached tree in the rootfs
+        elif [ -n "${BERTH_CACHE_DIR:-}" ]; then
                 mkdir -p -- "$BERTH_CACHE_DIR" ||
                         die "create the cache directory '$BERTH_CACHE_DIR' failed"
                 command -v flock >/dev/null 2>&1 || die "flock not found; install util-linux"
@@ -665,11 +682,18 @@ debootstrap_template_main() {
                         flock 9 || die "lock the cache '$BERTH_CACHE_DIR/$key' failed"
                 fi
                 ensure_cache "$BERTH_CACHE_DIR"
+                if [ "$print_cache" = true ]; then
+                        printf 'tree=%s\nlock=%s\n' "$BERTH_CACHE_DIR/$key" \
+                                "$BERTH_CACHE_DIR/.$key.lock"
+                        exit 0
+                fi
                 progress "copying the cached tree into '$rootfs'"
                 cp -a --reflink=auto -- "$BERTH_CACHE_DIR/$key/." "$rootfs/" ||
                         die "copy the cached tree into '$rootfs' failed"
                 exec 9>&-
         else
+                [ "$print_cache" = false ] ||
+                        die "option '--print-cache-tree' needs BERTH_CACHE_DIR"
                 # No cache directory (run by hand): build straight into the rootfs.
                 build_tree "$rootfs" || die "configure the $release tree in '$rootfs' failed"
         fi

@@ -32,7 +32,7 @@ DEPS=(build-essential autoconf automake pkg-config libcap-dev libseccomp-dev lib
       libyaml-dev libsystemd-dev libncurses-dev libmnl-dev busybox-static tmux dbus-daemon clang valgrind
       iproute2 procps psmisc file strace qemu-system-x86 cpio e2fsprogs debootstrap
       debian-archive-keyring python3 curl openssl xz-utils polkitd systemd-container jq
-      dnsmasq-base nftables util-linux)
+      dnsmasq-base nftables util-linux btrfs-progs)
 
 total_pass=0
 total_fail=0

@@ -37,6 +37,11 @@ int verb_console(int argc, char *argv[]);
 int verb_destroy(int argc, char *argv[]);
 int verb_config(int argc, char *argv[]);
 int verb_network(int argc, char *argv[]);
+int verb_snapshot(int argc, char *argv[]);
+int verb_clone(int argc, char *argv[]);
+/* Shows progress: a line of text (fraction < 0) as a line on stderr; a fraction of a copy as a
+ * bar on a terminal once the copy has taken a second, nothing elsewhere (progress.c). */
+void tool_progress(const char *line, double fraction);
 
 /* ---- errors (tool-util.c) ---- */
 

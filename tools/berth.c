@@ -10,11 +10,12 @@ bool arg_quiet = false;
 static BerthContextOptions arg_context_options = {};
 static BerthContext *tool_ctx = NULL;
 
-/* Long operations report progress a line at a time; the CLI shows it on stderr. */
+/* Long operations report progress: lines of text, shown on stderr, and fractions of a copy,
+ * shown as a bar on a terminal (progress.c). */
 static void print_progress(const char *line, double fraction, void *userdata)
 {
         if (!arg_quiet)
-                fprintf(stderr, "%s\n", line);
+                tool_progress(line, fraction);
 }
 
 BerthContext *tool_context(void)
@@ -88,6 +89,8 @@ static const Verb verbs[] = {
         {"destroy", verb_destroy, "delete a container and its rootfs"},
         {"config", verb_config, "validate or show a container's configuration"},
         {"network", verb_network, "bring berth's bridge (DHCP, DNS, NAT) up or down"},
+        {"snapshot", verb_snapshot, "take, list, restore or delete snapshots"},
+        {"clone", verb_clone, "copy a container (or a snapshot) into a new one"},
         {"top", verb_top, "run the berth-tui dashboard"},
         {"help", verb_help, "show this help"},
 };

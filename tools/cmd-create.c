@@ -4,7 +4,8 @@
 #include "berth-tool.h"
 
 static const char create_help[] =
-        "Usage: berth create NAME -t TEMPLATE [--config FILE] [-- TEMPLATE-OPTIONS...]\n"
+        "Usage: berth create NAME -t TEMPLATE [--config FILE] [--backend B] [--ephemeral]\n"
+        "                    [-- TEMPLATE-OPTIONS...]\n"
         "       berth create -f FILE\n"
         "\n"
         "Create container NAME with a rootfs built by TEMPLATE (busybox, debian, ...).\n"
@@ -17,6 +18,9 @@ static const char create_help[] =
         "  -t, --template TEMPLATE  the template to build the rootfs with (required)\n"
         "  -c, --config FILE        YAML settings applied on top of the template's\n"
         "  -f, --file FILE          apply a composition file\n"
+        "  -b, --backend B          rootfs storage: dir, overlay or btrfs (default: btrfs\n"
+        "                           when the store is on btrfs, else dir)\n"
+        "  -e, --ephemeral          destroy the container when it stops\n"
         "  -h, --help               show this help\n";
 
 static int apply_file(const char *path)
@@ -51,6 +55,8 @@ int verb_create(int argc, char *argv[])
                 {"template", required_argument, NULL, 't'},
                 {"config", required_argument, NULL, 'c'},
                 {"file", required_argument, NULL, 'f'},
+                {"backend", required_argument, NULL, 'b'},
+                {"ephemeral", no_argument, NULL, 'e'},
                 {"help", no_argument, NULL, 'h'},
                 {},
         };
@@ -62,7 +68,7 @@ int verb_create(int argc, char *argv[])
         /* The template's options are not ours: cut them off before parsing. */
         char **template_args = tool_split_dashdash(&argc, argv);
 
-        while ((c = getopt_long(argc, argv, ":t:c:f:h", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, ":t:c:f:b:eh", options, NULL)) >= 0) {
                 switch (c) {
                 case 'f':
                         if (!*optarg)
@@ -79,6 +85,14 @@ int verb_create(int argc, char *argv[])
                                 return tool_usage_error("create: invalid config file ''");
                         opts.config_path = optarg;
                         break;
+                case 'b':
+                        if (!*optarg)
+                                return tool_usage_error("create: invalid backend ''");
+                        opts.backend = optarg;
+                        break;
+                case 'e':
+                        opts.ephemeral = true;
+                        break;
                 case 'h':
                         return tool_help(create_help);
                 default:
@@ -86,7 +100,8 @@ int verb_create(int argc, char *argv[])
                 }
         }
         if (file) {
-                if (opts.template_name || opts.config_path || optind < argc ||
+                if (opts.template_name || opts.config_path || opts.backend || opts.ephemeral ||
+                    optind < argc ||
                     (template_args && *template_args))
                         return tool_usage_error("create: -f takes no name, template or options: "
                                                 "the file declares them");

@@ -4,7 +4,7 @@
 #include "berth-tool.h"
 
 static const char start_help[] =
-        "Usage: berth start NAME [--wait [--timeout SEC]]\n"
+        "Usage: berth start NAME [--wait [--timeout SEC]] [--ephemeral]\n"
         "\n"
         "Start container NAME. Returns once its init runs, or with the reason it could not\n"
         "start.\n"
@@ -13,6 +13,8 @@ static const char start_help[] =
         "  -w, --wait         also wait until the guest reports it finished booting\n"
         "                     (READY=1 on NOTIFY_SOCKET, as systemd sends it)\n"
         "  -t, --timeout SEC  give up waiting after SEC (default: no limit)\n"
+        "  -e, --ephemeral    run on a throw-away copy-on-write layer: the container's\n"
+        "                     own rootfs is left untouched\n"
         "  -h, --help         show this help\n";
 
 int verb_start(int argc, char *argv[])
@@ -21,16 +23,22 @@ int verb_start(int argc, char *argv[])
                 {"help", no_argument, NULL, 'h'},
                 {"wait", no_argument, NULL, 'w'},
                 {"timeout", required_argument, NULL, 't'},
+                {"ephemeral", no_argument, NULL, 'e'},
                 {},
         };
         bool wait = false;
+        BerthStartOptions opts = {};
         uint64_t timeout = UINT64_MAX;
         _cleanup_(berth_error_freep) BerthError *err = NULL;
         int c, r;
 
-        while ((c = getopt_long(argc, argv, ":hwt:", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, ":hwt:e", options, NULL)) >= 0) {
                 if (c == 'h')
                         return tool_help(start_help);
+                if (c == 'e') {
+                        opts.ephemeral = true;
+                        continue;
+                }
                 if (c == 'w') {
                         wait = true;
                         continue;
@@ -50,7 +58,7 @@ int verb_start(int argc, char *argv[])
                 return r;
         /* Asked before the start: then no monitor is there to be asked. */
         bool privileged = !arg_quiet && tool_is_privileged(ctx, name);
-        r = berth_start(ctx, name, NULL, &err);
+        r = berth_start(ctx, name, &opts, &err);
         if (r >= 0 && privileged)
                 tool_warn_privileged(name);
         if (r >= 0 && wait)

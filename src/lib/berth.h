@@ -190,7 +190,9 @@ int berth_config_show(BerthContext *ctx, const char *name, char **ret_yaml, Bert
 
 /* The monitor's main: runs the container until it stops. status_fd receives a one-line
  * "ok\n" once init runs, or "error: <message>\n"; it is closed either way. */
-int berth_monitor_run(BerthContext *ctx, const char *name, int status_fd, BerthError **reterr);
+#define BERTH_MONITOR_EPHEMERAL 0x1U /* run on a throw-away layer (berth start --ephemeral) */
+int berth_monitor_run(BerthContext *ctx, const char *name, unsigned flags, int status_fd,
+                      BerthError **reterr);
 
 /* ---- events ------------------------------------------------------------------------------- */
 

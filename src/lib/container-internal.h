@@ -33,8 +33,16 @@ int container_runtime_view(BerthContext *ctx, const char *name, struct RuntimeSt
 int store_prepare(BerthContext *ctx, BerthError **reterr);
 /* The same, and for the container's directory. */
 int store_secure_container(BerthContext *ctx, const char *name, BerthError **reterr);
+/* The container exists, its store lock (an flock on its directory, which serialises start,
+ * destroy and the storage operations) is held in *ret_lock, and an orphaned init is under a
+ * monitor again. Returns 1 when it took one over. */
+int container_lock_adopted(BerthContext *ctx, const char *name, const char *action,
+                           int *ret_lock, BerthError **reterr);
 
 typedef struct CreateRequest {
+        const char *backend;       /* "dir", "overlay", "btrfs"; NULL: rootfs.backend of the
+                                      settings, else btrfs when the store is on btrfs, else dir */
+        bool ephemeral;            /* recorded in the config: destroyed when it stops */
         const char *template_name;
         char **template_args;
         const char *settings;      /* YAML applied over the template's fragment, or NULL */
@@ -49,6 +57,33 @@ int container_create(BerthContext *ctx, const char *name, const CreateRequest *r
  * config fragment it printed. */
 int template_run(BerthContext *ctx, const char *template_name, const char *name,
                  const char *rootfs, char **args, char **ret_fragment, BerthError **reterr);
+/* The template run into the volume dir/rootfs of backend: in its own mount namespace with the
+ * volume mounted on dir/rootfs; ready: with --rootfs-ready (the volume holds the template's
+ * cached tree already; the template only configures it). */
+int template_run_storage(BerthContext *ctx, const char *template_name, const char *name,
+                         const char *dir, BerthBackend backend, bool ready, char **args,
+                         char **ret_fragment, BerthError **reterr);
+/* --print-cache-tree: the template builds its cache when needed and prints "tree=PATH" and
+ * "lock=PATH" lines (the cached tree, and the file it flock()s while it changes the tree). */
+int template_cache_tree(BerthContext *ctx, const char *template_name, const char *name,
+                        char **args, char **ret_text, BerthError **reterr);
 /* Asks the template whether it accepts args (--check-options), building nothing. */
 int template_check(BerthContext *ctx, const char *template_name, const char *name, char **args,
                    BerthError **reterr);
+
+/* ---- storage hooks (snapshot.c) ---------------------------------------------------------- */
+
+/* The rootfs volume dir/rootfs of a container being created, filled by its template: from the
+ * template's cached tree as a copy of its backend image when the template names one
+ * (--print-cache-tree) and the backend is not dir, else by a plain template run. Returns the
+ * template's config fragment. */
+int container_storage_populate(BerthContext *ctx, BerthBackend backend, const CreateRequest *req,
+                               const char *name, const char *dir, char **ret_fragment,
+                               BerthError **reterr);
+/* Removes a container directory (or a leftover) with its volumes and snapshots. */
+int container_remove_dir(BerthContext *ctx, const char *path, BerthError **reterr);
+size_t container_snapshot_count(BerthContext *ctx, const char *name);
+/* For the monitor, as the last thing it does once the container stopped (its command socket
+ * closed and its runtime files removed, so destroy sees a stopped container): destroys the
+ * container, snapshots included, when its config says ephemeral: true; 0 otherwise. */
+int container_destroy_if_ephemeral(BerthContext *ctx, const char *name, BerthError **reterr);

@@ -20,6 +20,7 @@
 #include "idalloc.h"
 #include "monitor/monitor.h"
 #include "path-util.h"
+#include "storage/storage.h"
 #include "strv.h"
 
 #define CONSOLE_LOG_TAIL (128 * 1024)
@@ -56,7 +57,8 @@ int container_load_config(BerthContext *ctx, const char *name, const char *actio
 }
 
 static bool container_orphaned(BerthContext *ctx, const char *name);
-static int spawn_monitor(BerthContext *ctx, const char *name, BerthError **reterr);
+static int spawn_monitor(BerthContext *ctx, const char *name, bool ephemeral,
+                         BerthError **reterr);
 static int container_lock(BerthContext *ctx, const char *name, int *ret_fd, BerthError **reterr);
 
 /* With the container lock held: a new monitor for an init whose monitor died. Returns 1 when
@@ -65,7 +67,7 @@ static int adopt_locked(BerthContext *ctx, const char *name, BerthError **reterr
 {
         if (!container_orphaned(ctx, name))
                 return 0;
-        int r = spawn_monitor(ctx, name, reterr);
+        int r = spawn_monitor(ctx, name, false, reterr);
         if (r < 0)
                 return berth_error_prefix(reterr, r, "adopt '%s'", name);
         return 1;
@@ -74,8 +76,8 @@ static int adopt_locked(BerthContext *ctx, const char *name, BerthError **reterr
 /* The prologue of every call that changes what runs: the container exists, its lock is held
  * (returned in *ret_lock), and an orphaned init is under a monitor again. Returns 1 when it
  * took one over. */
-static int container_lock_adopted(BerthContext *ctx, const char *name, const char *action,
-                                  int *ret_lock, BerthError **reterr)
+int container_lock_adopted(BerthContext *ctx, const char *name, const char *action,
+                           int *ret_lock, BerthError **reterr)
 {
         int r = container_check(ctx, name, action, reterr);
         if (r < 0)
@@ -206,7 +208,8 @@ static int wait_monitor_gone(BerthContext *ctx, const char *name)
         return 0;
 }
 
-static _noreturn_ void exec_monitor(BerthContext *ctx, const char *name, int status_fd)
+static _noreturn_ void exec_monitor(BerthContext *ctx, const char *name, bool ephemeral,
+                                    int status_fd)
 {
         int null = open("/dev/null", O_RDWR | O_CLOEXEC);
         if (null >= 0)
@@ -229,6 +232,8 @@ static _noreturn_ void exec_monitor(BerthContext *ctx, const char *name, int sta
         if (getenv("BERTH_NET_HELPER"))
                 strv_push(&env, xasprintf("BERTH_NET_HELPER=%s", getenv("BERTH_NET_HELPER")));
         strv_push(&env, xstrdup("BERTH_STATUS_FD=3"));
+        if (ephemeral)
+                strv_push(&env, xstrdup("BERTH_START_EPHEMERAL=1"));
         strv_push(&env, xstrdup("PATH=/usr/sbin:/usr/bin:/sbin:/bin"));
         if (getenv("BERTH_DEBUG"))
                 strv_push(&env, xstrdup("BERTH_DEBUG=1"));
@@ -238,7 +243,8 @@ static _noreturn_ void exec_monitor(BerthContext *ctx, const char *name, int sta
         _exit(127);
 }
 
-static int spawn_monitor(BerthContext *ctx, const char *name, BerthError **reterr)
+static int spawn_monitor(BerthContext *ctx, const char *name, bool ephemeral,
+                         BerthError **reterr)
 {
         int pfd[2];
         if (pipe2(pfd, O_CLOEXEC) < 0)
@@ -256,7 +262,7 @@ static int spawn_monitor(BerthContext *ctx, const char *name, BerthError **reter
                 pid_t p = fork();
                 if (p != 0)
                         _exit(p < 0 ? EXIT_FAILURE : EXIT_SUCCESS);
-                exec_monitor(ctx, name, TAKE_FD(wr));
+                exec_monitor(ctx, name, ephemeral, TAKE_FD(wr));
         }
         wr = safe_close(wr);
         (void)waitpid(pid, NULL, 0);
@@ -275,10 +281,6 @@ static int spawn_monitor(BerthContext *ctx, const char *name, BerthError **reter
 int berth_start(BerthContext *ctx, const char *name, const BerthStartOptions *opts,
                 BerthError **reterr)
 {
-        if (opts && opts->ephemeral)
-                return berth_error_setf(reterr, EOPNOTSUPP,
-                                        "start '%s': ephemeral starts are not supported yet",
-                                        name);
         _cleanup_(config_freep) BerthConfig *c = NULL;
         int r = container_load_config(ctx, name, "start", &c, reterr);
         if (r < 0)
@@ -305,7 +307,7 @@ int berth_start(BerthContext *ctx, const char *name, const BerthStartOptions *op
         r = network_prepare_start(ctx, name, c, reterr);
         if (r < 0)
                 return berth_error_prefix(reterr, r, "start '%s'", name);
-        return spawn_monitor(ctx, name, reterr);
+        return spawn_monitor(ctx, name, opts && opts->ephemeral, reterr);
 }
 
 /* ---- stop, freeze, thaw, wait -------------------------------------------------------------- */
@@ -495,18 +497,44 @@ static int idmap_precheck(BerthContext *ctx, const BerthConfig *defaults,
                               : idmap_allocate(ctx, c, NULL, reterr);
 }
 
+/* The backend: asked for, else the settings' rootfs.backend, else the store's default. */
+static int create_backend(BerthContext *ctx, const CreateRequest *req, BerthBackend *ret,
+                          BerthError **reterr)
+{
+        if (req->backend) {
+                *ret = berth_backend_from_string(req->backend);
+                if (*ret < 0) {
+                        _cleanup_free_ char *esc = berth_escape(req->backend);
+                        return berth_error_setf(reterr, EINVAL,
+                                                "invalid backend '%s' (dir, overlay or btrfs)",
+                                                esc);
+                }
+                return 0;
+        }
+        _cleanup_(config_freep) BerthConfig *scratch = config_new();
+        scratch->rootfs_backend = _BERTH_BACKEND_INVALID;
+        if (req->settings &&
+            config_parse_into(scratch, req->settings, strlen(req->settings), req->settings_name,
+                              NULL) >= 0 &&
+            scratch->rootfs_backend >= 0) {
+                *ret = scratch->rootfs_backend;
+                return 0;
+        }
+        *ret = storage_default_backend(ctx->store);
+        return 0;
+}
+
 /* Builds the container in tmp. Returns with the store's id lock held (*ret_lock), so the
  * range recorded in its config stays reserved until it is renamed into place. */
 static int create_in(BerthContext *ctx, const char *name, const CreateRequest *req,
                      const char *tmp, BerthConfig *c, int *ret_lock, BerthError **reterr)
 {
-        _cleanup_free_ char *rootfs = path_join(tmp, "rootfs");
-        if (mkdir(rootfs, 0755) < 0)
-                return berth_error_set(reterr, errno, "create '%s'", rootfs);
-
+        BerthBackend backend;
+        int r = create_backend(ctx, req, &backend, reterr);
+        if (r < 0)
+                return r;
         _cleanup_free_ char *fragment = NULL;
-        int r = template_run(ctx, req->template_name, name, rootfs, req->template_args,
-                             &fragment, reterr);
+        r = container_storage_populate(ctx, backend, req, name, tmp, &fragment, reterr);
         if (r < 0)
                 return r;
 
@@ -526,6 +554,11 @@ static int create_in(BerthContext *ctx, const char *name, const CreateRequest *r
         c->template_name = xstrdup(req->template_name);
         strv_free(c->template_options);
         c->template_options = strv_copy(req->template_args);
+        c->rootfs_backend = backend;
+        free(c->rootfs_path);
+        c->rootfs_path = xstrdup("rootfs");
+        if (req->ephemeral)
+                c->ephemeral = true;
         r = config_validate(c, reterr);
         if (r < 0)
                 return r;
@@ -573,13 +606,20 @@ int container_create(BerthContext *ctx, const char *name, const CreateRequest *r
         _cleanup_free_ char *tmp = xasprintf("%s/.%s.create-XXXXXX", ctx->store, name);
         if (!mkdtemp(tmp))
                 return berth_error_set(reterr, errno, "create '%s': create '%s'", name, tmp);
+        /* Locked while it is built: crash recovery removes only leftovers nobody holds. */
+        _cleanup_close_ int tmp_lock = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (tmp_lock < 0 || flock(tmp_lock, LOCK_EX) < 0) {
+                r = berth_error_set(reterr, errno, "create '%s': lock '%s'", name, tmp);
+                (void)rmdir(tmp);
+                return r;
+        }
         _cleanup_close_ int idlock = -EBADF;
         r = create_in(ctx, name, req, tmp, c, &idlock, reterr);
         if (r >= 0 && renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_NOREPLACE) < 0)
                 r = errno == EEXIST ? berth_error_setf(reterr, EEXIST, "already exists")
                                     : berth_error_set(reterr, errno, "rename into place");
         if (r < 0) {
-                (void)rm_rf_at(AT_FDCWD, tmp);
+                (void)container_remove_dir(ctx, tmp, NULL);
                 return berth_error_prefix(reterr, r, "create '%s'", name);
         }
         return 0;
@@ -611,6 +651,8 @@ int berth_create(BerthContext *ctx, const char *name, const BerthCreateOptions *
                         return berth_error_prefix(reterr, r, "create '%s'", name);
         }
         CreateRequest req = {
+                .backend = opts->backend,
+                .ephemeral = opts->ephemeral,
                 .template_name = opts->template_name,
                 .template_args = opts->template_args,
                 .settings = settings,
@@ -626,6 +668,12 @@ int berth_destroy(BerthContext *ctx, const char *name, unsigned flags, BerthErro
         int r = container_lock_adopted(ctx, name, "destroy", &lock, reterr);
         if (r < 0)
                 return r;
+        size_t n_snaps = container_snapshot_count(ctx, name);
+        if (n_snaps > 0 && !(flags & BERTH_DESTROY_SNAPSHOTS))
+                return berth_error_setf(reterr, EBUSY,
+                                        "destroy '%s': it has %zu snapshot%s; delete them first "
+                                        "or use --snapshots",
+                                        name, n_snaps, n_snaps == 1 ? "" : "s");
         if (container_running(ctx, name)) {
                 if (!force)
                         return berth_error_setf(reterr, EBUSY,
@@ -650,10 +698,11 @@ int berth_destroy(BerthContext *ctx, const char *name, unsigned flags, BerthErro
         _cleanup_free_ char *trash = xasprintf("%s/.%s.destroy-%d", ctx->store, name, (int)getpid());
         if (rename(dir, trash) < 0)
                 return berth_error_set(reterr, errno, "destroy '%s': rename '%s'", name, dir);
-        lock = safe_close(lock);
-        r = rm_rf_at(AT_FDCWD, trash);
+        /* The lock (on the directory, now the trash) stays held while it is removed: crash
+         * recovery leaves a locked leftover to its live owner. */
+        r = container_remove_dir(ctx, trash, reterr);
         if (r < 0)
-                return berth_error_set(reterr, r, "destroy '%s': remove '%s'", name, trash);
+                return berth_error_prefix(reterr, r, "destroy '%s'", name);
         /* What a dead run left on the host (links, nft rules, DNS entries) goes with it. */
         (void)net_container_cleanup(ctx->rundir, name, NULL);
         _cleanup_free_ char *run_dir = context_run_dir(ctx, name);

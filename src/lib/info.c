@@ -57,7 +57,8 @@ static void info_fill_config(BerthInfo *info, const BerthConfig *c)
         info->autostart_order = c->autostart_order;
         info->autostart_group = c->autostart_group ? xstrdup(c->autostart_group) : NULL;
         info->privileged = c->privileged;
-        info->backend = xstrdup(c->rootfs_backend ? c->rootfs_backend : "dir");
+        info->backend = xstrdup(berth_backend_to_string(c->rootfs_backend) ?: "dir");
+        info->ephemeral = c->ephemeral;
         /* The address, without the prefix the config writes it with. */
         for (size_t i = 0; i < c->n_network && !info->ipv4; i++)
                 if (c->network[i].ipv4)

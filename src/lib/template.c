@@ -14,6 +14,7 @@
 #include "fd-util.h"
 #include "fileio.h"
 #include "path-util.h"
+#include "storage/storage.h"
 #include "strv.h"
 
 #define FRAGMENT_MAX (64 * 1024)
@@ -52,10 +53,15 @@ static _noreturn_ void template_exec(const char *path, char **argv, char **env, 
         _exit(127);
 }
 
-/* rootfs NULL: the --check-options run, which validates the options and builds nothing. */
+/* rootfs NULL: a run that builds nothing: flag is --check-options (validates the options) or
+ * --print-cache-tree (the storage extension: builds the cache and names it). With a rootfs, flag
+ * may be --rootfs-ready (the rootfs holds the cached tree already: only configure it), and
+ * mount_dir non-NULL runs the template in its own mount namespace with the volume
+ * mount_dir/rootfs of that backend mounted on it (an overlay has no plain tree to write into). */
 static int template_invoke(BerthContext *ctx, const char *template_name, const char *name,
-                           const char *rootfs, char **args, char **ret_fragment,
-                           BerthError **reterr)
+                           const char *rootfs, char **args, const char *flag,
+                           const char *mount_dir, BerthBackend mount_backend,
+                           char **ret_fragment, BerthError **reterr)
 {
         if (!config_template_name_is_valid(template_name))
                 return berth_error_setf(reterr, EINVAL, "invalid template name '%s'",
@@ -74,8 +80,8 @@ static int template_invoke(BerthContext *ctx, const char *template_name, const c
         uname(&u);
         _cleanup_strv_free_ char **argv = NULL;
         strv_extend(&argv, path);
-        if (!rootfs)
-                strv_extend(&argv, "--check-options");
+        if (flag)
+                strv_extend(&argv, flag);
         strv_extend(&argv, "--name");
         strv_extend(&argv, name);
         if (rootfs) {
@@ -107,8 +113,11 @@ static int template_invoke(BerthContext *ctx, const char *template_name, const c
         pid_t pid = fork();
         if (pid < 0)
                 return berth_error_set(reterr, errno, "fork");
-        if (pid == 0)
+        if (pid == 0) {
+                if (mount_dir && storage_mount_for_template(mount_dir, mount_backend, err_w) < 0)
+                        _exit(127);
                 template_exec(path, argv, env, out_w, err_w);
+        }
         out_w = safe_close(out_w);
         err_w = safe_close(err_w);
 
@@ -151,7 +160,7 @@ static int template_invoke(BerthContext *ctx, const char *template_name, const c
                                         if (line_n > 0) {
                                                 memcpy(last, line, line_n + 1);
                                                 /* A check only speaks through our error. */
-                                                if (rootfs)
+                                                if (!flag || !streq(flag, "--check-options"))
                                                         report_line(ctx, line);
                                         }
                                         line_n = 0;
@@ -194,11 +203,30 @@ static int template_invoke(BerthContext *ctx, const char *template_name, const c
 int template_run(BerthContext *ctx, const char *template_name, const char *name,
                  const char *rootfs, char **args, char **ret_fragment, BerthError **reterr)
 {
-        return template_invoke(ctx, template_name, name, rootfs, args, ret_fragment, reterr);
+        return template_invoke(ctx, template_name, name, rootfs, args, NULL, NULL, 0,
+                               ret_fragment, reterr);
+}
+
+int template_run_storage(BerthContext *ctx, const char *template_name, const char *name,
+                         const char *dir, BerthBackend backend, bool ready, char **args,
+                         char **ret_fragment, BerthError **reterr)
+{
+        _cleanup_free_ char *rootfs = path_join(dir, "rootfs");
+        return template_invoke(ctx, template_name, name, rootfs, args,
+                               ready ? "--rootfs-ready" : NULL, dir, backend, ret_fragment,
+                               reterr);
+}
+
+int template_cache_tree(BerthContext *ctx, const char *template_name, const char *name,
+                        char **args, char **ret_text, BerthError **reterr)
+{
+        return template_invoke(ctx, template_name, name, NULL, args, "--print-cache-tree", NULL,
+                               0, ret_text, reterr);
 }
 
 int template_check(BerthContext *ctx, const char *template_name, const char *name, char **args,
                    BerthError **reterr)
 {
-        return template_invoke(ctx, template_name, name, NULL, args, NULL, reterr);
+        return template_invoke(ctx, template_name, name, NULL, args, "--check-options", NULL, 0,
+                               NULL, reterr);
 }

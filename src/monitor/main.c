@@ -64,7 +64,11 @@ int main(int argc, char **argv)
                 }
         }
 
-        r = berth_monitor_run(ctx, name, status_fd, &err);
+        unsigned flags = 0;
+        const char *e = getenv("BERTH_START_EPHEMERAL");
+        if (e && streq(e, "1"))
+                flags |= BERTH_MONITOR_EPHEMERAL;
+        r = berth_monitor_run(ctx, name, flags, status_fd, &err);
         if (r < 0) {
                 log_error("%s", berth_error_message(err, r));
                 return 1;

@@ -332,7 +332,7 @@ it_teardown() {
                         timeout -k 2 30 "$BERTH_BIN" --store "$store" --rundir "$rundir" \
                                 stop "$n" --kill >/dev/null 2>&1 3>&-
                         timeout -k 2 30 "$BERTH_BIN" --store "$store" --rundir "$rundir" \
-                                destroy "$n" --force >/dev/null 2>&1 3>&-
+                                destroy "$n" --force --snapshots >/dev/null 2>&1 3>&-
                 done
         done
         # Monitors clean up asynchronously: give them a moment before looking for leaks.

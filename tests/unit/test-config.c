@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <yaml.h>
 
 #include "tap.h"
@@ -45,6 +46,8 @@ static const char full_yaml[] =
         "autostart: {enabled: true, order: -10, delay: 5, group: web}\n"
         "environment: {TZ: UTC, LANG: \"C.UTF-8\", EMPTY: \"\"}\n"
         "hooks: {pre_start: [\"echo 'starting' >&2\"], post_stop: [\"true\", \"false\"]}\n"
+        "ephemeral: true\n"
+        "snapshots: {schedule: \"30 2 * * *\", keep: 7, expiry: 30d}\n"
         "template: {name: busybox, options: [\"--release\", \"x\"]}\n";
 
 static BerthConfig *parse_ok(const char *yaml, const char *what)
@@ -94,7 +97,7 @@ static void test_defaults(void)
 {
         _cleanup_(config_freep) BerthConfig *c = config_new();
         ok(c->name == NULL, "default name unset");
-        is_str(c->rootfs_backend, "dir", "default backend");
+        ok(c->rootfs_backend == BERTH_BACKEND_DIR, "default backend");
         is_str(c->rootfs_path, "rootfs", "default rootfs path");
         is_int(strv_length(c->init_cmd), 1, "default init cmd has one entry");
         is_str(c->init_cmd[0], "/sbin/init", "default init cmd");
@@ -150,6 +153,93 @@ static void test_enums(void)
         ok(berth_net_type_to_string(_BERTH_NET_TYPE_INVALID) == NULL, "net type INVALID");
         is_int(berth_net_type_from_string("bridge"), _BERTH_NET_TYPE_INVALID, "net type junk");
         is_int(berth_net_type_from_string(NULL), _BERTH_NET_TYPE_INVALID, "net type NULL");
+
+        for (int i = 0; i < _BERTH_BACKEND_MAX; i++) {
+                const char *s = berth_backend_to_string(i);
+                ok(s != NULL, "backend %d has a name", i);
+                is_int(berth_backend_from_string(s), i, "backend '%s' round trips", s);
+        }
+        is_str(berth_backend_to_string(BERTH_BACKEND_DIR), "dir", "dir name");
+        is_str(berth_backend_to_string(BERTH_BACKEND_OVERLAY), "overlay", "overlay name");
+        is_str(berth_backend_to_string(BERTH_BACKEND_BTRFS), "btrfs", "btrfs name");
+        ok(berth_backend_to_string(_BERTH_BACKEND_MAX) == NULL, "backend MAX has no name");
+        ok(berth_backend_to_string(_BERTH_BACKEND_INVALID) == NULL, "backend INVALID");
+        is_int(berth_backend_from_string("zfs"), _BERTH_BACKEND_INVALID, "backend junk");
+        is_int(berth_backend_from_string("Dir"), _BERTH_BACKEND_INVALID, "backend case");
+        is_int(berth_backend_from_string(NULL), _BERTH_BACKEND_INVALID, "backend NULL");
+}
+
+/* 2026-03-04 (a Wednesday) 10:17:05 UTC; TZ is UTC for these. */
+#define WED ((uint64_t)1772619425 * 1000000ULL)
+#define HOUR (3600ULL * 1000000ULL)
+#define DAY (24 * HOUR)
+
+static void check_last(const char *sched, uint64_t now, uint64_t want, const char *what)
+{
+        uint64_t got = 0;
+        is_int(config_schedule_last(sched, now, &got), 0, "schedule '%s' parses (%s)", sched,
+               what);
+        ok(got == want, "schedule '%s': %s (got %llu, want %llu)", sched, what,
+           (unsigned long long)got, (unsigned long long)want);
+}
+
+static void test_snapshots(void)
+{
+        setenv("TZ", "UTC", 1);
+        tzset();
+        uint64_t midnight = WED - (10 * HOUR + 17 * 60 * 1000000ULL + 5 * 1000000ULL);
+        check_last("hourly", WED, midnight + 10 * HOUR, "the start of this hour");
+        check_last("daily", WED, midnight, "today's midnight");
+        check_last("weekly", WED, midnight - 2 * DAY, "Monday's midnight");
+        check_last("weekly", midnight - 2 * DAY, midnight - 2 * DAY, "exactly on Monday");
+        check_last("weekly", midnight - 2 * DAY - 1, midnight - 9 * DAY, "just before Monday");
+        check_last("30 2 * * *", WED, midnight + 2 * HOUR + 30 * 60 * 1000000ULL,
+                   "earlier today");
+        check_last("30 12 * * *", WED, midnight - DAY + 12 * HOUR + 30 * 60 * 1000000ULL,
+                   "yesterday");
+        check_last("0  0 * * *", WED, midnight, "extra blanks");
+        check_last("hourly", midnight + 10 * HOUR, midnight + 10 * HOUR, "exactly on the hour");
+        static const char *const bad[] = {"", "monthly", "60 1 * * *", "1 24 * * *",
+                                          "1 1 1 * *", "1 1 * * * *", "* 1 * * *", "-1 1 * * *",
+                                          "1 1 * *", "Daily", "001 1 * * *"};
+        uint64_t t;
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+                is_int(config_schedule_last(bad[i], WED, &t), -EINVAL, "schedule '%s' refused",
+                       bad[i]);
+
+        static const struct {
+                const char *s;
+                uint64_t sec;
+        } spans[] = {{"30d", 30 * 86400}, {"12h", 43200}, {"2w", 14 * 86400},
+                     {"90m", 5400},       {"45s", 45},    {"3600", 3600}};
+        for (size_t i = 0; i < ELEMENTSOF(spans); i++) {
+                uint64_t u = 0;
+                is_int(config_parse_span(spans[i].s, &u), 0, "span '%s' parses", spans[i].s);
+                ok(u == spans[i].sec * 1000000ULL, "span '%s' value", spans[i].s);
+        }
+        static const char *const bad_spans[] = {"", "d", "1.5d", "-1d", "1y", "10 d", "99999999999999d"};
+        for (size_t i = 0; i < ELEMENTSOF(bad_spans); i++) {
+                uint64_t u;
+                ok(config_parse_span(bad_spans[i], &u) < 0, "span '%s' refused", bad_spans[i]);
+        }
+        _cleanup_free_ char *f1 = config_format_span(30 * 86400 * 1000000ULL);
+        is_str(f1, "30d", "span 30d formats back");
+        _cleanup_free_ char *f2 = config_format_span(14 * 86400 * 1000000ULL);
+        is_str(f2, "2w", "span of 14 days formats as weeks");
+        _cleanup_free_ char *f3 = config_format_span(5400 * 1000000ULL);
+        is_str(f3, "90m", "span 90m formats back");
+
+        _cleanup_(config_freep) BerthConfig *c =
+                parse_ok("snapshots: {schedule: weekly, keep: 3, expiry: 2w}\nephemeral: yes\n"
+                         "rootfs: {backend: btrfs}\n",
+                         "snapshots");
+        if (c) {
+                is_str(c->snapshot_schedule, "weekly", "snapshots.schedule");
+                ok(c->snapshot_keep == 3, "snapshots.keep");
+                ok(c->snapshot_expiry_usec == 14 * 86400 * 1000000ULL, "snapshots.expiry");
+                ok(c->ephemeral, "ephemeral");
+                ok(c->rootfs_backend == BERTH_BACKEND_BTRFS, "rootfs.backend btrfs");
+        }
 }
 
 static void test_names(void)
@@ -185,7 +275,7 @@ static void test_parse_full(void)
         if (!c)
                 return;
         is_str(c->name, "web1", "name");
-        is_str(c->rootfs_backend, "overlay", "rootfs.backend");
+        ok(c->rootfs_backend == BERTH_BACKEND_OVERLAY, "rootfs.backend");
         is_str(c->rootfs_path, "images/web1", "rootfs.path");
         is_int(strv_length(c->init_cmd), 2, "init.cmd length");
         is_str(c->init_cmd[1], "--log-level=info", "init.cmd[1]");
@@ -419,11 +509,21 @@ static void test_errors(void)
                 "privileged: maybe\n",
                 "t.yaml:1:13: key 'privileged': invalid boolean 'maybe' (true, false, yes or no)");
         check_error("rootfs: {backend: zfs}\n",
-                    "t.yaml:1:19: key 'rootfs.backend': invalid backend 'zfs'");
+                    "t.yaml:1:19: key 'rootfs.backend': invalid backend 'zfs' (dir, overlay or btrfs)");
+        check_error("snapshots: {schedule: monthly}\n",
+                    "t.yaml:1:23: key 'snapshots.schedule': invalid schedule 'monthly'");
+        check_error("snapshots: {keep: 0}\n",
+                    "t.yaml:1:19: key 'snapshots.keep': 0 out of range 1..100000");
+        check_error("snapshots: {expiry: 30y}\n",
+                    "t.yaml:1:21: key 'snapshots.expiry': invalid time span '30y' (a number "
+                    "with s, m, h, d or w)");
+        check_error("ephemeral: maybe\n",
+                    "t.yaml:1:12: key 'ephemeral': invalid boolean 'maybe' (true, false, yes or "
+                    "no)");
         check_error("rootfs: {path: ../x}\n",
                     "t.yaml:1:16: key 'rootfs.path': invalid path '../x'");
         check_error("rootfs: {backend: null}\n",
-                    "t.yaml:1:19: key 'rootfs.backend': expected a string value, got null");
+                    "t.yaml:1:19: key 'rootfs.backend': expected an enum value, got null");
 
         check_error("idmap: {container: 0}\n",
                     "t.yaml:1:8: key 'idmap': expected a list, got a mapping");
@@ -1087,6 +1187,7 @@ int main(void)
 {
         test_defaults();
         test_enums();
+        test_snapshots();
         test_names();
         test_parse_full();
         test_values();

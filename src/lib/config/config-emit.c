@@ -177,6 +177,17 @@ static void emit_value(Emitter *em, const ConfigKey *k, const void *base)
         case CK_NET_TYPE:
                 emit_string(em, berth_net_type_to_string(*CONFIG_CFIELD(base, k, BerthNetType)));
                 return;
+        case CK_BACKEND:
+                emit_string(em, berth_backend_to_string(*CONFIG_CFIELD(base, k, BerthBackend)));
+                return;
+        case CK_SPAN: {
+                uint64_t v = *CONFIG_CFIELD(base, k, uint64_t);
+                if (v == 0)
+                        emit_null(em);
+                else
+                        emit_text(em, config_format_span(v));
+                return;
+        }
         case CK_STRV:
                 emit_seq_start(em, YAML_FLOW_SEQUENCE_STYLE);
                 STRV_FOREACH(s, *CONFIG_CFIELD(base, k, char **))

@@ -19,6 +19,8 @@ typedef enum ConfigKind {
         CK_SIGNAL,    /* int, by name */
         CK_INIT_KIND, /* InitKind */
         CK_NET_TYPE,  /* BerthNetType */
+        CK_BACKEND,   /* BerthBackend */
+        CK_SPAN,      /* uint64_t usec, "30d" in YAML */
         CK_STRV,      /* char **, a list of strings */
         CK_ENV,       /* char ** of KEY=VALUE, a mapping in YAML */
         CK_LIST,      /* an array of structs, a list of mappings in YAML */
@@ -82,6 +84,9 @@ bool config_ipv6_cidr_is_valid(const char *s);
 bool config_ipv6_addr_is_valid(const char *s);
 bool config_env_name_is_valid(const char *s, size_t len);
 
+
+/* The YAML text of a snapshots.expiry span ("30d"). */
+char *config_format_span(uint64_t usec);
 
 /* Fixed-point text of v / 10^digits with trailing zeros dropped ("1.5", "30", "0.001"). */
 char *config_format_fixed(uint64_t v, unsigned digits);

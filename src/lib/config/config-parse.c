@@ -735,6 +735,27 @@ static int parse_value(Parser *p, const ConfigKey *k, const Node *v, const char 
                 *CONFIG_FIELD(base, k, BerthNetType) = t;
                 return 0;
         }
+        case CK_BACKEND: {
+                BerthBackend b = berth_backend_from_string(s);
+                if (b < 0)
+                        return node_error(p, v, key,
+                                          "invalid backend '%s' (dir, overlay or btrfs)", esc);
+                *CONFIG_FIELD(base, k, BerthBackend) = b;
+                return 0;
+        }
+        case CK_SPAN: {
+                uint64_t u = 0;
+                if (s) {
+                        r = config_parse_span(s, &u);
+                        if (r < 0 || u < k->min || u > k->max)
+                                return node_error(p, v, key,
+                                                  "invalid time span '%s' (a number with s, m, "
+                                                  "h, d or w)",
+                                                  esc);
+                }
+                *CONFIG_FIELD(base, k, uint64_t) = u;
+                return 0;
+        }
         default:
                 abort(); /* handled above */
         }

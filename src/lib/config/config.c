@@ -28,6 +28,14 @@ static const char *const net_type_table[_BERTH_NET_TYPE_MAX] = {
 
 DEFINE_STRING_TABLE_LOOKUP(berth_net_type, BerthNetType, net_type_table)
 
+static const char *const backend_table[_BERTH_BACKEND_MAX] = {
+        [BERTH_BACKEND_DIR] = "dir",
+        [BERTH_BACKEND_OVERLAY] = "overlay",
+        [BERTH_BACKEND_BTRFS] = "btrfs",
+};
+
+DEFINE_STRING_TABLE_LOOKUP(berth_backend, BerthBackend, backend_table)
+
 /* ---- value checks ------------------------------------------------------------------------- */
 
 /* True when s is 1..max characters, each accepted by ok(), the first also by first(). */
@@ -233,9 +241,10 @@ bool config_env_name_is_valid(const char *s, size_t len)
         return true;
 }
 
-static bool valid_backend(const char *s)
+static bool valid_schedule(const char *s)
 {
-        return streq(s, "dir") || streq(s, "overlay") || streq(s, "btrfs");
+        uint64_t t;
+        return config_schedule_last(s, 0, &t) >= 0;
 }
 
 static bool valid_path(const char *s)
@@ -477,7 +486,7 @@ static const ConfigList list_mounts = {
 /* Order matters: it is the order of config_to_yaml(), and the keys of one section stay together. */
 const ConfigKey config_keys[] = {
         STR("name", C(name), config_name_is_valid, "name", CKF_NULLABLE),
-        STR("rootfs.backend", C(rootfs_backend), valid_backend, "backend", 0),
+        {.key = "rootfs.backend", .type = "enum", .kind = CK_BACKEND, .offset = C(rootfs_backend)},
         {.key = "rootfs.path", .type = "path", .kind = CK_STRING, .offset = C(rootfs_path),
          .valid = valid_path, .what = "path"},
         STRV("init.cmd", C(init_cmd), NULL, "argument", CKF_NONEMPTY | CKF_ABS_FIRST),
@@ -565,6 +574,13 @@ const ConfigKey config_keys[] = {
         STRV("hooks.pre_start", C(hooks_pre_start), valid_nonempty, "hook", 0),
         STRV("hooks.post_stop", C(hooks_post_stop), valid_nonempty, "hook", 0),
 
+        {.key = "ephemeral", .type = "bool", .kind = CK_BOOL, .offset = C(ephemeral)},
+        STR("snapshots.schedule", C(snapshot_schedule), valid_schedule, "schedule", CKF_NULLABLE),
+        UINT("snapshots.keep", "uint", C(snapshot_keep), 8, 1, 100000, CKF_NULLABLE),
+        {.key = "snapshots.expiry", .type = "span", .kind = CK_SPAN,
+         .offset = C(snapshot_expiry_usec), .min = 1, .max = 100ULL * 366 * 86400 * USEC_PER_SEC,
+         .flags = CKF_NULLABLE},
+
         STR("template.name", C(template_name), config_template_name_is_valid, "template name",
             CKF_NULLABLE),
         STRV("template.options", C(template_options), NULL, "option", 0),
@@ -612,7 +628,7 @@ bool config_key_is_section(const char *prefix)
 BerthConfig *config_new(void)
 {
         BerthConfig *c = xcalloc(1, sizeof(*c));
-        c->rootfs_backend = xstrdup("dir");
+        c->rootfs_backend = BERTH_BACKEND_DIR;
         c->rootfs_path = xstrdup("rootfs");
         strv_extend(&c->init_cmd, "/sbin/init");
         c->init_kind = INIT_KIND_AUTO;
@@ -634,7 +650,6 @@ static void list_free(const ConfigList *l, void *array, size_t n)
 static void config_done(BerthConfig *c)
 {
         free(c->name);
-        free(c->rootfs_backend);
         free(c->rootfs_path);
         strv_free(c->init_cmd);
         free(c->hostname);
@@ -650,6 +665,7 @@ static void config_done(BerthConfig *c)
         strv_free(c->environment);
         strv_free(c->hooks_pre_start);
         strv_free(c->hooks_post_stop);
+        free(c->snapshot_schedule);
         free(c->template_name);
         strv_free(c->template_options);
         *c = (BerthConfig){};
@@ -684,7 +700,6 @@ BerthConfig *config_copy(const BerthConfig *c)
         BerthConfig *d = xmalloc(sizeof(*d));
         *d = *c;
         d->name = strdup_or_null(c->name);
-        d->rootfs_backend = strdup_or_null(c->rootfs_backend);
         d->rootfs_path = strdup_or_null(c->rootfs_path);
         d->init_cmd = strv_copy_or_null(c->init_cmd);
         d->hostname = strdup_or_null(c->hostname);
@@ -700,6 +715,7 @@ BerthConfig *config_copy(const BerthConfig *c)
         d->environment = strv_copy_or_null(c->environment);
         d->hooks_pre_start = strv_copy_or_null(c->hooks_pre_start);
         d->hooks_post_stop = strv_copy_or_null(c->hooks_post_stop);
+        d->snapshot_schedule = strdup_or_null(c->snapshot_schedule);
         d->template_name = strdup_or_null(c->template_name);
         d->template_options = strv_copy_or_null(c->template_options);
         return d;
@@ -743,7 +759,7 @@ static bool mount_equal(const BerthMount *a, const BerthMount *b)
 
 bool config_equal(const BerthConfig *a, const BerthConfig *b)
 {
-        if (!streq_ptr(a->name, b->name) || !streq_ptr(a->rootfs_backend, b->rootfs_backend) ||
+        if (!streq_ptr(a->name, b->name) || a->rootfs_backend != b->rootfs_backend ||
             !streq_ptr(a->rootfs_path, b->rootfs_path) ||
             !strv_equal_loose(a->init_cmd, b->init_cmd) || a->init_kind != b->init_kind ||
             a->halt_signal != b->halt_signal || a->reboot_signal != b->reboot_signal ||
@@ -786,6 +802,10 @@ bool config_equal(const BerthConfig *a, const BerthConfig *b)
                strv_equal_loose(a->environment, b->environment) &&
                strv_equal_loose(a->hooks_pre_start, b->hooks_pre_start) &&
                strv_equal_loose(a->hooks_post_stop, b->hooks_post_stop) &&
+               a->ephemeral == b->ephemeral &&
+               streq_ptr(a->snapshot_schedule, b->snapshot_schedule) &&
+               a->snapshot_keep == b->snapshot_keep &&
+               a->snapshot_expiry_usec == b->snapshot_expiry_usec &&
                streq_ptr(a->template_name, b->template_name) &&
                strv_equal_loose(a->template_options, b->template_options);
 }

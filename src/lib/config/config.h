@@ -26,6 +26,17 @@ typedef enum InitKind {
 const char *init_kind_to_string(InitKind k);
 InitKind init_kind_from_string(const char *s);
 
+/* rootfs.backend: how the container's rootfs is stored (src/lib/storage). */
+typedef enum BerthBackend {
+        BERTH_BACKEND_DIR,     /* a plain directory; copies use reflinks when the fs has them */
+        BERTH_BACKEND_OVERLAY, /* overlayfs layers shared between snapshots and clones */
+        BERTH_BACKEND_BTRFS,   /* a btrfs subvolume; snapshots are subvolume snapshots */
+        _BERTH_BACKEND_MAX,
+        _BERTH_BACKEND_INVALID = -1,
+} BerthBackend;
+const char *berth_backend_to_string(BerthBackend b);
+BerthBackend berth_backend_from_string(const char *s);
+
 typedef struct BerthIdmap {
         uint32_t container, host, count;
 } BerthIdmap;
@@ -105,7 +116,7 @@ typedef struct BerthMount {
 
 typedef struct BerthConfig {
         char *name;
-        char *rootfs_backend; /* "dir" (default), "overlay", "btrfs" */
+        BerthBackend rootfs_backend; /* rootfs.backend, default dir */
         char *rootfs_path;    /* relative to the container dir, or absolute; default "rootfs" */
 
         char **init_cmd;             /* default: [/sbin/init] */
@@ -148,6 +159,12 @@ typedef struct BerthConfig {
 
         char **hooks_pre_start; /* shell command lines */
         char **hooks_post_stop;
+
+        bool ephemeral;          /* destroyed when it stops (berth create --ephemeral) */
+
+        char *snapshot_schedule;      /* snapshots.schedule: hourly|daily|weekly|"M H * * *" */
+        uint64_t snapshot_keep;       /* snapshots.keep: scheduled snapshots kept; 0 all */
+        uint64_t snapshot_expiry_usec; /* snapshots.expiry: "30d"; 0 never */
 
         char *template_name;     /* template.name: provenance, and for "create -f" */
         char **template_options; /* template.options */
@@ -206,6 +223,12 @@ int config_validate(const BerthConfig *c, BerthError **reterr);
 char *config_to_yaml(const BerthConfig *c);
 /* Writes config_to_yaml() atomically to path. */
 int config_save(const BerthConfig *c, const char *path, BerthError **reterr);
+
+/* snapshots.schedule: the latest scheduled instant at or before now_usec (CLOCK_REALTIME, local
+ * time of day), in *ret; -EINVAL for a schedule that does not parse. Pure. */
+int config_schedule_last(const char *schedule, uint64_t now_usec, uint64_t *ret);
+/* "30d", "12h", "2w", "90m", "3600s", "3600": microseconds. */
+int config_parse_span(const char *s, uint64_t *ret);
 
 /* s made safe for a one-line message: non-printable bytes escaped, cut after 64 characters.
  * Every value a user or a peer controls goes through it before it is quoted in an error. */

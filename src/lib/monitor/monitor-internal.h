@@ -71,6 +71,8 @@ typedef struct Monitor {
         Client *clients;
 
         NetGlobal net;   /* the bridge's settings (global config) */
+        bool start_ephemeral; /* berth start --ephemeral */
+        char *ephemeral_dir;  /* its throw-away layer, dropped at the end */
         int netns_fd;    /* the container's network namespace, until the network's teardown */
         bool adopted; /* took over a running init from a monitor that died */
         bool stop_requested, halt_sent, killed, done;

@@ -7,6 +7,9 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <sched.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
@@ -14,10 +17,12 @@
 #include "fd-util.h"
 #include "fileio.h"
 #include "log.h"
+#include "container-internal.h"
 #include "monitor-internal.h"
 #include "network.h"
 #include "path-util.h"
 #include "socket-util.h"
+#include "storage/storage.h"
 #include "strv.h"
 
 #define OS_RELEASE_MAX (64 * 1024)
@@ -31,11 +36,6 @@ typedef struct SetupStep {
  * silently ignored. */
 static int check_supported(const BerthConfig *c, BerthError **reterr)
 {
-        if (c->rootfs_backend && !streq(c->rootfs_backend, "dir"))
-                return berth_error_setf(reterr, EOPNOTSUPP,
-                                        "key 'rootfs.backend': '%s' is not supported yet (only "
-                                        "'dir')",
-                                        c->rootfs_backend);
         if (c->hooks_pre_start || c->hooks_post_stop)
                 return berth_error_setf(reterr, EOPNOTSUPP, "key 'hooks': not supported yet");
         return 0;
@@ -83,10 +83,50 @@ static int setup_config(Monitor *m, BerthError **reterr)
         return 0;
 }
 
+/* Which init the rootfs has, looked up in the tree the storage backend makes of it (an overlay
+ * of layers, say, holds no /sbin/init in its own directory). Its mounts go in a private mount
+ * namespace of a short-lived child, which reports the kind in one byte. */
+static InitKind detect_init(Monitor *m)
+{
+        int pfd[2];
+        if (pipe2(pfd, O_CLOEXEC) < 0)
+                return INIT_KIND_OTHER;
+        _cleanup_close_ int rd = pfd[0], wr = pfd[1];
+        pid_t pid = fork();
+        if (pid < 0)
+                return INIT_KIND_OTHER;
+        if (pid == 0) {
+                _cleanup_(berth_error_freep) BerthError *err = NULL;
+                int tree = -EBADF;
+                char kind = INIT_KIND_OTHER, path[64];
+                if (unshare(CLONE_NEWNS) >= 0 &&
+                    mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) >= 0 &&
+                    storage_rootfs_open(m->container_dir, m->config, -EBADF, NULL, &tree, &err) >=
+                            0) {
+                        snprintf(path, sizeof(path), "/proc/self/fd/%d", tree);
+                        kind = (char)init_detect(path, m->config->init_cmd ? m->config->init_cmd[0]
+                                                                           : NULL);
+                }
+                (void)loop_write(wr, &kind, 1);
+                _exit(EXIT_SUCCESS);
+        }
+        wr = safe_close(wr);
+        char kind = INIT_KIND_OTHER;
+        if (loop_read(rd, &kind, 1) != 1 || kind < 0 || kind >= _INIT_KIND_MAX)
+                kind = INIT_KIND_OTHER;
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+        return (InitKind)kind;
+}
+
 /* What the plan needs from the host and the rootfs. */
 static int setup_host(Monitor *m, BerthError **reterr)
 {
-        m->signals = init_signals_resolve(m->config, m->rootfs, &m->init_kind);
+        InitKind kind = m->config->init_kind == INIT_KIND_AUTO ? detect_init(m)
+                                                               : m->config->init_kind;
+        BerthConfig detected = *m->config;
+        detected.init_kind = kind;
+        m->signals = init_signals_resolve(&detected, m->rootfs, &m->init_kind);
         log_debug("init kind %s, halt signal %d", init_kind_to_string(m->init_kind),
                   m->signals.halt);
         int r = cgroup_layout_detect(&m->layout);
@@ -144,6 +184,8 @@ static int adopt(Monitor *m, const RuntimeState *rs, BerthError **reterr)
         m->since = rs->since_usec;
         m->started = rs->started_usec;
         m->ready = rs->ready;
+        if (rs->ephemeral_dir)
+                m->ephemeral_dir = xstrdup(rs->ephemeral_dir);
         return 0;
 }
 
@@ -196,6 +238,14 @@ static int setup_cgroups(Monitor *m, BerthError **reterr)
                 r = m->adopted ? adopt(m, &rs, reterr) : create_payload(m, reterr);
         runtime_state_done(&rs);
         return r;
+}
+
+/* berth start --ephemeral: a throw-away layer for this run, unless an adopted run has one. */
+static int setup_ephemeral(Monitor *m, BerthError **reterr)
+{
+        if (!m->start_ephemeral || m->adopted)
+                return 0;
+        return storage_ephemeral_new(m->container_dir, &m->ephemeral_dir, reterr);
 }
 
 static int setup_console(Monitor *m, BerthError **reterr)
@@ -272,6 +322,7 @@ static const SetupStep setup_steps[] = {
         {"host", setup_host},
         {"plan", setup_plan},
         {"cgroups", setup_cgroups},
+        {"ephemeral layer", setup_ephemeral},
         {"console", setup_console},
         {"event loop", setup_loop},
         {"init", setup_init},
@@ -314,6 +365,15 @@ void monitor_teardown(Monitor *m)
                 }
                 (void)rmdir(m->run_dir);
         }
+        /* The throw-away layer goes once nothing of the run uses it (its mount namespace died
+         * with its last process). */
+        if (m->ephemeral_dir) {
+                _cleanup_(berth_error_freep) BerthError *err = NULL;
+                int r = storage_ephemeral_release(m->ephemeral_dir, &err);
+                if (r < 0)
+                        log_debug("drop the ephemeral layer: %s", berth_error_message(err, r));
+                m->ephemeral_dir = mfree(m->ephemeral_dir);
+        }
         m->lock_fd = safe_close(m->lock_fd);
 
         /* Subscribers and stop waiters hear of the end only now, when nothing of this run is
@@ -337,7 +397,8 @@ void monitor_teardown(Monitor *m)
         free(m->os_release);
 }
 
-int berth_monitor_run(BerthContext *ctx, const char *name, int status_fd, BerthError **reterr)
+int berth_monitor_run(BerthContext *ctx, const char *name, unsigned flags, int status_fd,
+                      BerthError **reterr)
 {
         if (!berth_name_is_valid(name))
                 return berth_error_setf(reterr, EINVAL, "invalid container name '%s'", name);
@@ -357,6 +418,7 @@ int berth_monitor_run(BerthContext *ctx, const char *name, int status_fd, BerthE
                 .timer_item = {ITEM_TIMER},
                 .console_item = {ITEM_CONSOLE},
                 .notify_item = {ITEM_NOTIFY},
+                .start_ephemeral = flags & BERTH_MONITOR_EPHEMERAL,
         };
         for (size_t i = 0; i < ELEMENTSOF(m.slaves); i++)
                 m.slaves[i] = -EBADF;
@@ -385,6 +447,12 @@ int berth_monitor_run(BerthContext *ctx, const char *name, int status_fd, BerthE
         safe_close(status_fd);
         r = monitor_run_loop(&m);
         monitor_teardown(&m);
+        /* A container made with --ephemeral goes when it stops, as the last thing: its monitor's
+         * socket and runtime files are gone, so the destroy sees it stopped. */
+        _cleanup_(berth_error_freep) BerthError *derr = NULL;
+        int d = container_destroy_if_ephemeral(ctx, name, &derr);
+        if (d < 0)
+                log_debug("destroy the ephemeral container: %s", berth_error_message(derr, d));
         if (r < 0)
                 return berth_error_set(reterr, r, "monitor '%s'", name);
         return 0;

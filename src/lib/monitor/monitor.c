@@ -36,6 +36,7 @@ void monitor_write_state(Monitor *m)
                 .monitor_pid = getpid(),
                 .monitor_starttime = m->own_starttime,
                 .cgroup = (char *)cgroup_relpath(m->payload),
+                .ephemeral_dir = m->ephemeral_dir,
         };
         int r = runtime_state_write(m->run_dir, &s);
         if (r < 0)
@@ -152,6 +153,8 @@ int monitor_spawn_init(Monitor *m, BerthError **reterr)
                 .name = m->name,
                 .config = m->config,
                 .rootfs = m->rootfs,
+                .container_dir = m->container_dir,
+                .ephemeral_dir = m->ephemeral_dir,
                 .plan = plan->mounts,
                 .caps = &plan->caps,
                 .seccomp = &plan->seccomp,

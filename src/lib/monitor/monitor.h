@@ -28,6 +28,7 @@ typedef struct RuntimeState {
         pid_t monitor_pid;
         uint64_t monitor_starttime;
         char *cgroup;            /* payload cgroup, relative to each hierarchy's root */
+        char *ephemeral_dir;     /* the throw-away layer of an ephemeral start, or NULL */
 } RuntimeState;
 
 void runtime_state_done(RuntimeState *s);
@@ -60,6 +61,8 @@ struct SpawnParams {
         const char *name;
         const BerthConfig *config;
         const char *rootfs;
+        const char *container_dir;
+        const char *ephemeral_dir; /* non-NULL: a throw-away layer on top (start --ephemeral) */
         const MountPlan *plan;
         const CapsPlan *caps;
         const SeccompPlan *seccomp;

@@ -22,6 +22,7 @@ char *monitor_own_cgroup(const char *parent, const char *name)
 void runtime_state_done(RuntimeState *s)
 {
         free(s->cgroup);
+        free(s->ephemeral_dir);
         *s = (RuntimeState){};
 }
 
@@ -29,11 +30,12 @@ int runtime_state_write(const char *run_dir, const RuntimeState *s)
 {
         _cleanup_free_ char *text = xasprintf(
                 "state=%s\ninit_pid=%d\ninit_starttime=%llu\nsince=%llu\nstarted=%llu\n"
-                "ready=%d\nmonitor_pid=%d\nmonitor_starttime=%llu\ncgroup=%s\n",
+                "ready=%d\nmonitor_pid=%d\nmonitor_starttime=%llu\ncgroup=%s\nephemeral=%s\n",
                 berth_state_to_string(s->state), (int)s->init_pid,
                 (unsigned long long)s->init_starttime, (unsigned long long)s->since_usec,
                 (unsigned long long)s->started_usec, s->ready, (int)s->monitor_pid,
-                (unsigned long long)s->monitor_starttime, strempty(s->cgroup));
+                (unsigned long long)s->monitor_starttime, strempty(s->cgroup),
+                strempty(s->ephemeral_dir));
         _cleanup_close_ int dfd = open(run_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0)
                 return negative_errno();
@@ -74,7 +76,10 @@ int runtime_state_read(const char *run_dir, RuntimeState *ret)
                         s.monitor_starttime = u;
                 else if (streq(line, "monitor_pid") && parse_uint64(v, &u) >= 0 && u < INT32_MAX)
                         s.monitor_pid = (pid_t)u;
-                else if (streq(line, "cgroup") && *v) {
+                else if (streq(line, "ephemeral") && *v) {
+                        free(s.ephemeral_dir);
+                        s.ephemeral_dir = xstrdup(v);
+                } else if (streq(line, "cgroup") && *v) {
                         free(s.cgroup);
                         s.cgroup = xstrdup(v);
                 }

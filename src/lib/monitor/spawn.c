@@ -53,6 +53,7 @@
 #include "monitor.h"
 #include "ns/idmap.h"
 #include "socket-util.h"
+#include "storage/storage.h"
 #include "strv.h"
 
 #define SYNC_MSG_MAX 4096
@@ -245,19 +246,6 @@ static int send_masters(int sync, const int *masters, size_t n)
         return 0;
 }
 
-/* The rootfs as a detached mount tree, idmapped for the container's user namespace. */
-static int open_rootfs(const SpawnParams *p, int userns_fd, int *ret_fd, BerthError **reterr)
-{
-        if (userns_fd >= 0)
-                return idmap_mount_tree(p->rootfs, userns_fd, ret_fd, reterr);
-        int fd = syscall(SYS_open_tree, AT_FDCWD, p->rootfs,
-                         OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
-        if (fd < 0)
-                return berth_error_set(reterr, errno, "clone mount tree '%s'", p->rootfs);
-        *ret_fd = fd;
-        return 0;
-}
-
 /* Container root's host ids, which S2 takes as fsuid and fsgid. */
 static void host_root_ids(const SpawnParams *p, uid_t *ret_uid, gid_t *ret_gid)
 {
@@ -273,12 +261,7 @@ static int tree_build(const SpawnParams *p, const char *stage, pid_t init_pid, i
         _cleanup_close_ int userns = p->idmap ? open(path, O_RDONLY | O_CLOEXEC) : -EBADF;
         if (p->idmap && userns < 0)
                 return berth_error_set(reterr, errno, "open '%s'", path);
-        _cleanup_close_ int tree = -EBADF;
-        int r = open_rootfs(p, userns, &tree, reterr);
-        if (r < 0)
-                return r;
-
-        /* From here on file access is container root's (see the top of this file). */
+        /* From here on files are created as container root (see the top of this file). */
         uid_t uid;
         gid_t gid;
         host_root_ids(p, &uid, &gid);
@@ -288,6 +271,25 @@ static int tree_build(const SpawnParams *p, const char *stage, pid_t init_pid, i
         (void)setfsuid(uid);
         if ((gid_t)setfsgid((gid_t)-1) != gid || (uid_t)setfsuid((uid_t)-1) != uid)
                 return berth_error_setf(reterr, EPERM, "act as host uid %u", (unsigned)uid);
+
+        /* The storage backend's tree (an overlay of layers, a subvolume, a directory), idmapped
+         * for the container's user namespace, with the throw-away layer of an ephemeral start
+         * on top. It is made with container root's file ids, because overlayfs works in its
+         * upper layer with its mounter's, and through an idmapped layer only a mapped id can
+         * create anything; and with the right to reach into the 0700 store, which the ids
+         * alone do not give. That right is dropped again before the container's own paths are
+         * touched. */
+        _cleanup_close_ int tree = -EBADF;
+        bool acting = uid != 0;
+        int r = acting ? caps_raise_dac(true, reterr) : 0;
+        if (r >= 0)
+                r = storage_rootfs_open(p->container_dir, p->config, userns, p->ephemeral_dir,
+                                        &tree, reterr);
+        int k = acting ? caps_raise_dac(false, r < 0 ? NULL : reterr) : 0;
+        if (r < 0)
+                return r;
+        if (k < 0)
+                return k;
 
         if (move_mount(tree, "", AT_FDCWD, stage, MOVE_MOUNT_F_EMPTY_PATH) < 0)
                 return berth_error_set(reterr, errno, "attach rootfs at '%s'", stage);

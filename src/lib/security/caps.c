@@ -194,3 +194,19 @@ int caps_plan_apply(const CapsPlan *plan, BerthError **reterr)
         log_debug("capabilities applied, bounding set 0x%llx", (unsigned long long)plan->keep);
         return 0;
 }
+
+int caps_raise_dac(bool raise, BerthError **reterr)
+{
+        static const cap_value_t dac[] = {CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER};
+        cap_t caps = cap_get_proc();
+        if (!caps)
+                return berth_error_set(reterr, errno, "read capabilities");
+        int r = 0;
+        if (cap_set_flag(caps, CAP_EFFECTIVE, ELEMENTSOF(dac), dac, raise ? CAP_SET : CAP_CLEAR) <
+                    0 ||
+            cap_set_proc(caps) < 0)
+                r = berth_error_set(reterr, errno, "%s file access capabilities",
+                                    raise ? "raise" : "drop");
+        cap_free(caps);
+        return r;
+}

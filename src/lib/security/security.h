@@ -25,6 +25,10 @@ int caps_plan_build(const BerthConfig *c, CapsPlan *ret, BerthError **reterr);
 /* Drops everything not in keep from the bounding, inheritable and ambient sets (uid 0 stays
  * uid 0 and keeps the rest in its permitted/effective sets). */
 int caps_plan_apply(const CapsPlan *plan, BerthError **reterr);
+/* Raises (or drops) CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH and CAP_FOWNER in the effective set
+ * from the permitted one: a setfsuid() away from 0 drops them, and a host-root process acting
+ * with another fsuid sometimes still has to reach into root's directories. */
+int caps_raise_dac(bool raise, BerthError **reterr);
 
 /* A condition on one argument of the call; a rule with several applies when all hold. */
 #define SECCOMP_ARGS_MAX 6
