@@ -617,6 +617,119 @@ static int parse_list(Parser *p, const ConfigKey *k, const Node *v, const char *
         return 0;
 }
 
+/* A number with a unit: an integer, a size, a decimal, a duration or a time span. */
+static int parse_quantity(Parser *p, const ConfigKey *k, const Node *v, const char *key,
+                          const char *s, const char *esc, void *base)
+{
+        int r;
+        switch (k->kind) {
+        case CK_INT64:
+                r = parse_int64(s, CONFIG_FIELD(base, k, int64_t));
+                if (r == -ERANGE)
+                        return node_error(p, v, key, "%s out of range", esc);
+                if (r < 0)
+                        return node_error(p, v, key, "invalid number '%s'", esc);
+                return 0;
+        case CK_SIZE: {
+                uint64_t u = 0;
+                if (s) {
+                        r = parse_size(s, &u);
+                        if (r == -ERANGE)
+                                return node_error(p, v, key, "size '%s' too large", esc);
+                        if (r < 0)
+                                return node_error(p, v, key, "invalid size '%s'", esc);
+                        if (u < k->min)
+                                return node_error(p, v, key,
+                                                  "size '%s' too small (minimum %" PRIu64 " bytes)",
+                                                  esc, k->min);
+                }
+                *CONFIG_FIELD(base, k, uint64_t) = u;
+                return 0;
+        }
+        case CK_MILLI:
+        case CK_DURATION: {
+                uint64_t u = 0;
+                bool milli = k->kind == CK_MILLI;
+                if (s) {
+                        r = milli ? parse_milli(s, &u) : parse_seconds(s, &u);
+                        if (r == -EINVAL)
+                                return node_error(p, v, key, "invalid %s '%s'",
+                                                  milli ? "number" : "duration", esc);
+                        if (r < 0 || u < k->min || u > k->max) {
+                                _cleanup_free_ char *lo =
+                                        config_format_fixed(k->min, milli ? 3 : 6);
+                                _cleanup_free_ char *hi =
+                                        config_format_fixed(k->max, milli ? 3 : 6);
+                                return node_error(p, v, key, "%s out of range %s..%s%s", esc, lo,
+                                                  hi, milli ? "" : " seconds");
+                        }
+                }
+                *CONFIG_FIELD(base, k, uint64_t) = u;
+                return 0;
+        }
+        case CK_SPAN: {
+                uint64_t u = 0;
+                if (s) {
+                        r = config_parse_span(s, &u);
+                        if (r < 0 || u < k->min || u > k->max)
+                                return node_error(p, v, key,
+                                                  "invalid time span '%s' (a number with s, m, "
+                                                  "h, d or w)",
+                                                  esc);
+                }
+                *CONFIG_FIELD(base, k, uint64_t) = u;
+                return 0;
+        }
+        default:
+                abort(); /* only the kinds above come here */
+        }
+}
+
+/* A name from a fixed set: a signal, an init kind, a network type, a storage backend. */
+static int parse_named(Parser *p, const ConfigKey *k, const Node *v, const char *key,
+                       const char *s, const char *esc, void *base)
+{
+        switch (k->kind) {
+        case CK_SIGNAL: {
+                int sig = 0;
+                if (s && parse_signal(s, &sig) < 0)
+                        return node_error(p, v, key, "invalid signal '%s'", esc);
+                *CONFIG_FIELD(base, k, int) = sig;
+                return 0;
+        }
+        case CK_INIT_KIND: {
+                InitKind kind = init_kind_from_string(s);
+                if (kind < 0)
+                        return node_error(p, v, key,
+                                          "invalid init kind '%s' (auto, systemd, sysvinit, "
+                                          "busybox, openrc or other)",
+                                          esc);
+                *CONFIG_FIELD(base, k, InitKind) = kind;
+                return 0;
+        }
+        case CK_NET_TYPE: {
+                BerthNetType t = berth_net_type_from_string(s);
+                if (t < 0)
+                        return node_error(p, v, key,
+                                          "invalid network type '%s' (none, empty, veth, "
+                                          "macvlan or phys)",
+                                          esc);
+                *CONFIG_FIELD(base, k, BerthNetType) = t;
+                return 0;
+        }
+        case CK_BACKEND: {
+                BerthBackend b = berth_backend_from_string(s);
+                if (b < 0)
+                        return node_error(p, v, key,
+                                          "invalid backend '%s' (dir, overlay or btrfs)", esc);
+                *CONFIG_FIELD(base, k, BerthBackend) = b;
+                return 0;
+        }
+        default:
+                abort(); /* only the kinds above come here */
+        }
+}
+
 static int parse_value(Parser *p, const ConfigKey *k, const Node *v, const char *key, void *base)
 {
         const char *s = NULL;
@@ -665,99 +778,13 @@ static int parse_value(Parser *p, const ConfigKey *k, const Node *v, const char 
                                           "invalid boolean '%s' (true, false, yes or no)", esc);
                 return 0;
         case CK_INT64:
-                r = parse_int64(s, CONFIG_FIELD(base, k, int64_t));
-                if (r == -ERANGE)
-                        return node_error(p, v, key, "%s out of range", esc);
-                if (r < 0)
-                        return node_error(p, v, key, "invalid number '%s'", esc);
-                return 0;
-        case CK_SIZE: {
-                uint64_t u = 0;
-                if (s) {
-                        r = parse_size(s, &u);
-                        if (r == -ERANGE)
-                                return node_error(p, v, key, "size '%s' too large", esc);
-                        if (r < 0)
-                                return node_error(p, v, key, "invalid size '%s'", esc);
-                        if (u < k->min)
-                                return node_error(p, v, key,
-                                                  "size '%s' too small (minimum %" PRIu64 " bytes)",
-                                                  esc, k->min);
-                }
-                *CONFIG_FIELD(base, k, uint64_t) = u;
-                return 0;
-        }
+        case CK_SIZE:
         case CK_MILLI:
-        case CK_DURATION: {
-                uint64_t u = 0;
-                bool milli = k->kind == CK_MILLI;
-                if (s) {
-                        r = milli ? parse_milli(s, &u) : parse_seconds(s, &u);
-                        if (r == -EINVAL)
-                                return node_error(p, v, key, "invalid %s '%s'",
-                                                  milli ? "number" : "duration", esc);
-                        if (r < 0 || u < k->min || u > k->max) {
-                                _cleanup_free_ char *lo =
-                                        config_format_fixed(k->min, milli ? 3 : 6);
-                                _cleanup_free_ char *hi =
-                                        config_format_fixed(k->max, milli ? 3 : 6);
-                                return node_error(p, v, key, "%s out of range %s..%s%s", esc, lo,
-                                                  hi, milli ? "" : " seconds");
-                        }
-                }
-                *CONFIG_FIELD(base, k, uint64_t) = u;
-                return 0;
-        }
-        case CK_SIGNAL: {
-                int sig = 0;
-                if (s && parse_signal(s, &sig) < 0)
-                        return node_error(p, v, key, "invalid signal '%s'", esc);
-                *CONFIG_FIELD(base, k, int) = sig;
-                return 0;
-        }
-        case CK_INIT_KIND: {
-                InitKind kind = init_kind_from_string(s);
-                if (kind < 0)
-                        return node_error(p, v, key,
-                                          "invalid init kind '%s' (auto, systemd, sysvinit, "
-                                          "busybox, openrc or other)",
-                                          esc);
-                *CONFIG_FIELD(base, k, InitKind) = kind;
-                return 0;
-        }
-        case CK_NET_TYPE: {
-                BerthNetType t = berth_net_type_from_string(s);
-                if (t < 0)
-                        return node_error(p, v, key,
-                                          "invalid network type '%s' (none, empty, veth, "
-                                          "macvlan or phys)",
-                                          esc);
-                *CONFIG_FIELD(base, k, BerthNetType) = t;
-                return 0;
-        }
-        case CK_BACKEND: {
-                BerthBackend b = berth_backend_from_string(s);
-                if (b < 0)
-                        return node_error(p, v, key,
-                                          "invalid backend '%s' (dir, overlay or btrfs)", esc);
-                *CONFIG_FIELD(base, k, BerthBackend) = b;
-                return 0;
-        }
-        case CK_SPAN: {
-                uint64_t u = 0;
-                if (s) {
-                        r = config_parse_span(s, &u);
-                        if (r < 0 || u < k->min || u > k->max)
-                                return node_error(p, v, key,
-                                                  "invalid time span '%s' (a number with s, m, "
-                                                  "h, d or w)",
-                                                  esc);
-                }
-                *CONFIG_FIELD(base, k, uint64_t) = u;
-                return 0;
-        }
+        case CK_DURATION:
+        case CK_SPAN:
+                return parse_quantity(p, k, v, key, s, esc, base);
         default:
-                abort(); /* handled above */
+                return parse_named(p, k, v, key, s, esc, base);
         }
 }
 
