@@ -182,15 +182,8 @@ static int meta_read(int sdfd, const char *snap, BerthSnapshot *ret)
         if (r < 0)
                 return r;
         BerthSnapshot m = {.name = xstrdup(snap), .size = UINT64_MAX};
-        for (char *line = text, *next; line && *line; line = next) {
-                next = strchr(line, '\n');
-                if (next)
-                        *next++ = 0;
-                char *eq = strchr(line, '=');
-                if (!eq)
-                        continue;
-                *eq = 0;
-                const char *v = eq + 1;
+        char *cursor = text, *line, *v;
+        while (next_kv_line(&cursor, &line, &v)) {
                 uint64_t u;
                 if (streq(line, "created") && parse_uint64(v, &u) >= 0)
                         m.created_usec = u;

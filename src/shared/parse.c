@@ -196,3 +196,21 @@ const char *signal_to_string(int sig, char buf[static 16])
         snprintf(buf, 16, "%d", sig);
         return buf;
 }
+
+bool next_kv_line(char **cursor, char **ret_key, char **ret_value)
+{
+        for (char *line = *cursor; line && *line; line = *cursor) {
+                char *next = strchr(line, '\n');
+                if (next)
+                        *next++ = 0;
+                *cursor = next;
+                char *eq = strchr(line, '=');
+                if (!eq)
+                        continue;
+                *eq = 0;
+                *ret_key = line;
+                *ret_value = eq + 1;
+                return true;
+        }
+        return false;
+}

@@ -18,3 +18,7 @@ int parse_signal(const char *s, int *ret);
 const char *signal_to_string(int sig, char buf[static 16]);
 /* "10", "10s", "500ms", "2m" -> microseconds. */
 int parse_duration_usec(const char *s, uint64_t *ret);
+
+/* Walks "KEY=VALUE" lines of text, which it modifies in place: each call returns the next pair
+ * (lines without '=' are skipped), false at the end. Start with *cursor = text. */
+bool next_kv_line(char **cursor, char **ret_key, char **ret_value);

@@ -193,6 +193,23 @@ static void test_proc_stat(void)
         is_int(proc_stat_read(0, &st), -ENOENT, "proc stat: of no process");
 }
 
+static void test_kv_lines(void)
+{
+        char text[] = "a=1\nno equals here\nb=x=y\n\nempty=\nlast=9";
+        char *cursor = text, *k, *v;
+        const char *want[][2] = {{"a", "1"}, {"b", "x=y"}, {"empty", ""}, {"last", "9"}};
+        size_t n = 0;
+        bool same = true;
+        while (next_kv_line(&cursor, &k, &v)) {
+                same = same && n < ELEMENTSOF(want) && streq(k, want[n][0]) &&
+                       streq(v, want[n][1]);
+                n++;
+        }
+        ok(same && n == ELEMENTSOF(want), "key=value lines: pairs in order, junk skipped");
+        cursor = NULL;
+        ok(!next_kv_line(&cursor, &k, &v), "key=value lines: nothing to walk");
+}
+
 static void test_time(void)
 {
         uint64_t a = now_usec(), b = realtime_usec();
@@ -214,5 +231,6 @@ int main(void)
         test_fds();
         test_proc_stat();
         test_time();
+        test_kv_lines();
         return tap_done();
 }

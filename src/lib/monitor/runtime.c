@@ -50,15 +50,8 @@ int runtime_state_read(const char *run_dir, RuntimeState *ret)
                 return r;
 
         RuntimeState s = {.state = _BERTH_STATE_INVALID};
-        for (char *line = text, *next; line && *line; line = next) {
-                next = strchr(line, '\n');
-                if (next)
-                        *next++ = 0;
-                char *eq = strchr(line, '=');
-                if (!eq)
-                        continue;
-                *eq = 0;
-                const char *v = eq + 1;
+        char *cursor = text, *line, *v;
+        while (next_kv_line(&cursor, &line, &v)) {
                 uint64_t u;
                 if (streq(line, "state"))
                         s.state = berth_state_from_string(v);
