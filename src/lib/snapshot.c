@@ -20,6 +20,7 @@
 
 #include "config/config-internal.h"
 #include "container-internal.h"
+#include "idalloc.h"
 #include "fileio.h"
 #include "parse.h"
 #include "path-util.h"
@@ -576,12 +577,18 @@ static int clone_container(BerthContext *ctx, const CloneRequest *q, BerthError 
         storage_crash_point("clone copied");
         if (r >= 0)
                 r = clone_identity(s, tmp_fd, "rootfs", c, q->src, q->dst, reterr);
+        /* Host ids of its own (the rootfs is idmapped: a config change, no chown), taken and
+         * recorded under the store's id lock, which is held until the clone is in place. */
+        _cleanup_close_ int idlock = -EBADF;
+        if (r >= 0 && !c->privileged) {
+                r = idmap_lock_store(ctx, &idlock, reterr);
+                if (r >= 0)
+                        r = idmap_allocate(ctx, c, tmp, reterr);
+        }
         if (r >= 0) {
                 _cleanup_free_ char *cfg = fd_path(tmp_fd, "config.yaml");
                 r = config_save(c, cfg, reterr);
         }
-        if (r >= 0 && fchmod(tmp_fd, 0755) < 0)
-                r = berth_error_set(reterr, errno, "chmod");
         storage_crash_point("clone configured");
         if (r >= 0 && renameat2(store_fd, tmp, store_fd, q->dst, RENAME_NOREPLACE) < 0)
                 r = errno == EEXIST ? berth_error_setf(reterr, EEXIST, "'%s' already exists", q->dst)

@@ -239,6 +239,11 @@ check_fail "the clone has no uuid of its own yet (a new one at its start)" test 
 check "the clone starts" berth start "$n-2"
 check_ne "its uuid differs from the original's" "$(cat "$BERTH_STORE/$n/uuid" 2>/dev/null)" \
         "$(cat "$BERTH_STORE/$n-2/uuid" 2>/dev/null)"
+host_ids() { berth config "$1" show | grep -A2 '^idmap:' | sed -n 's/^ *host: *//p'; }
+check_ne "it has host ids of its own" "$(host_ids "$n")" "$(host_ids "$n-2")"
+check_eq "and runs as them" "$(host_ids "$n-2")" \
+        "$(ps -o uid= -p "$(init_pid "$n-2")" | tr -d ' ')"
+check_eq "its directory is 0700, as every container's" 700 "$(stat -c %a "$BERTH_STORE/$n-2")"
 berth stop "$n-2" --kill >/dev/null 2>&1
 berth destroy "$n-2" >/dev/null 2>&1
 
