@@ -407,7 +407,7 @@ static int attach_wait_exec(const char *name, int sock, int *ret_cmd, int *ret_m
                                 return berth_error_setf(reterr, EPROTO,
                                                         "attach '%s': invalid setup report", name);
                         rep.message[sizeof(rep.message) - 1] = 0;
-                        int e = rep.error > 0 && rep.error < 4096 ? rep.error : EIO;
+                        int e = errno_is_valid(rep.error) ? rep.error : EIO;
                         return berth_error_setf(reterr, e, "attach '%s': %s", name, rep.message);
                 }
                 if (ready || n < 1) {

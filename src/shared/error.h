@@ -3,6 +3,13 @@
 
 #include "macro.h"
 
+/* The largest errno the kernel uses: a "negative errno" below -ERRNO_MAX is no errno. */
+#define ERRNO_MAX 4095
+static inline bool errno_is_valid(long code)
+{
+        return code > 0 && code <= ERRNO_MAX;
+}
+
 /* An error with context, filled by library entry points exactly when they return < 0.
  * The message reads "start 'web1': mount 'proc' on '/proc': permission denied". */
 typedef struct BerthError {

@@ -5,6 +5,9 @@
 
 #include "macro.h"
 
+/* The cap for reading the small files of /proc, /sys, cgroups and berth's own state. */
+#define SMALL_FILE_MAX (64 * 1024)
+
 /* Reads a whole file (relative to dirfd, AT_FDCWD for cwd) into a NUL-terminated buffer; fails
  * with -EFBIG beyond max bytes. */
 int read_full_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *ret_size);

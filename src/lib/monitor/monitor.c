@@ -218,7 +218,7 @@ static bool init_ready_for(pid_t pid, int sig)
         char path[64];
         snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
         _cleanup_free_ char *text = NULL;
-        if (sig < 1 || sig > 64 || read_full_file_at(AT_FDCWD, path, 64 * 1024, &text, NULL) < 0)
+        if (sig < 1 || sig > 64 || read_full_file_at(AT_FDCWD, path, SMALL_FILE_MAX, &text, NULL) < 0)
                 return false;
         unsigned long long bit = 1ULL << (sig - 1);
         static const char *const fields[] = {"\nSigCgt:", "\nSigBlk:"};

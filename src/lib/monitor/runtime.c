@@ -45,7 +45,7 @@ int runtime_state_write(const char *run_dir, const RuntimeState *s)
 int runtime_state_read(const char *run_dir, RuntimeState *ret)
 {
         _cleanup_free_ char *path = xasprintf("%s/state", run_dir), *text = NULL;
-        int r = read_full_file_at(AT_FDCWD, path, 64 * 1024, &text, NULL);
+        int r = read_full_file_at(AT_FDCWD, path, SMALL_FILE_MAX, &text, NULL);
         if (r < 0)
                 return r;
 
@@ -138,7 +138,7 @@ int monitor_status_parse(const char *line, BerthError **reterr)
                 return 0;
         unsigned code = 0;
         int off = 0;
-        if (sscanf(line, "error %u %n", &code, &off) == 1 && off > 0 && code > 0 && code < 4096 &&
+        if (sscanf(line, "error %u %n", &code, &off) == 1 && off > 0 && errno_is_valid(code) &&
             (size_t)off <= len)
                 return berth_error_setf(reterr, (int)code, "%.*s", (int)(len - off), line + off);
         return berth_error_setf(reterr, EPROTO, "the monitor exited without reporting");

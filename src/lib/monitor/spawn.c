@@ -103,7 +103,7 @@ static int peer_error(const char *msg, BerthError **reterr)
 {
         unsigned code = 0;
         int off = 0;
-        if (sscanf(msg, "%u %n", &code, &off) != 1 || off == 0 || code == 0 || code >= 4096)
+        if (sscanf(msg, "%u %n", &code, &off) != 1 || off == 0 || !errno_is_valid(code))
                 return berth_error_setf(reterr, EPROTO, "container setup sent a malformed error");
         return berth_error_setf(reterr, (int)code, "%s", msg + off);
 }

@@ -337,7 +337,7 @@ int net_network_read(const char *rundir, const char *bridge, NetGlobal *ret)
         _cleanup_free_ char *dir = net_network_dir(rundir, bridge);
         _cleanup_free_ char *path = path_join(dir, NET_NETWORK_STATE);
         _cleanup_free_ char *text = NULL;
-        int r = read_full_file_at(AT_FDCWD, path, 64 * 1024, &text, NULL);
+        int r = read_full_file_at(AT_FDCWD, path, SMALL_FILE_MAX, &text, NULL);
         if (r < 0)
                 return r;
         NetGlobal g;

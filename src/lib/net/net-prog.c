@@ -67,7 +67,7 @@ pid_t net_dnsmasq_pid(const char *dir)
         snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
         _cleanup_free_ char *cmdline = NULL;
         size_t size;
-        if (read_full_file_at(AT_FDCWD, path, 64 * 1024, &cmdline, &size) < 0)
+        if (read_full_file_at(AT_FDCWD, path, SMALL_FILE_MAX, &cmdline, &size) < 0)
                 return 0;
         _cleanup_free_ char *want = xasprintf("--conf-file=%s/" NET_DNSMASQ_CONF, dir);
         for (size_t off = 0; off < size; off += strlen(cmdline + off) + 1)

@@ -15,7 +15,6 @@
 
 /* Anything below this is a plausible -errno; a peer-supplied status beyond it is nonsense (and
  * negating INT32_MIN would overflow in the caller). */
-#define ERRNO_MAX 4095
 
 static void close_fds(int *fds, size_t n)
 {

@@ -76,7 +76,7 @@ static int volume_read(int vfd, OvlVolume *ret)
         int r = read_one_line_at(vfd, "id", &id);
         if (r < 0)
                 return r;
-        r = read_full_file_at(vfd, "layers", 64 * 1024, &text, NULL);
+        r = read_full_file_at(vfd, "layers", SMALL_FILE_MAX, &text, NULL);
         if (r < 0)
                 return r;
         if (!id_is_valid(id))
@@ -287,7 +287,7 @@ void overlay_layers_gc(const char *root)
 static int ovl_check(Storage *s, int dfd, BerthError **reterr)
 {
         _cleanup_free_ char *text = NULL;
-        if (read_full_file_at(AT_FDCWD, "/proc/filesystems", 64 * 1024, &text, NULL) >= 0 &&
+        if (read_full_file_at(AT_FDCWD, "/proc/filesystems", SMALL_FILE_MAX, &text, NULL) >= 0 &&
             !strstr(text, "\toverlay\n"))
                 return berth_error_setf(reterr, EOPNOTSUPP,
                                         "backend 'overlay': the kernel has no overlayfs");
