@@ -179,11 +179,22 @@ static bool container_running(BerthContext *ctx, const char *name)
  * and the monitor that wrote the file is gone. */
 static bool container_orphaned(BerthContext *ctx, const char *name)
 {
+        _cleanup_free_ char *run_dir = context_run_dir(ctx, name);
         RuntimeState s;
-        bool orphaned = false;
-        (void)container_runtime_view(ctx, name, &s, &orphaned);
+        if (runtime_state_read(run_dir, &s) < 0)
+                return false;
+        bool init = runtime_init_alive(&s), monitor = runtime_monitor_alive(&s);
         runtime_state_done(&s);
-        return orphaned;
+        if (!init)
+                return false;
+        if (!monitor)
+                return true;
+        /* A monitor killed a moment ago may not be a zombie yet while its files are already
+         * closed: if nobody listens on its socket, it is gone all the same. */
+        _cleanup_free_ char *sock = context_socket_path(ctx, name);
+        _cleanup_close_ int fd = -EBADF;
+        int r = proto_connect(sock, &fd);
+        return r == -ECONNREFUSED || r == -ENOENT;
 }
 
 /* ---- start ------------------------------------------------------------------------------- */

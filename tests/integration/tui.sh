@@ -158,7 +158,7 @@ keys m -l s1; keys m Enter
 wait_pane "then for a comment" m "snapshot '$c': comment"
 keys m -l "first one"; keys m Enter
 if job_landed "snapshot, restore" "snapshot '$c': created"; then
-        check "the snapshot exists (CLI)" sh -c "'$BERTH_BIN' snapshot list '$c' | grep -q s1"
+        check "the snapshot exists (CLI)" sh -c "'$BERTH_BIN' snapshot '$c' --list | grep -q s1"
         mkdir -p "$BERTH_STORE/$c/rootfs/root" && touch "$BERTH_STORE/$c/rootfs/root/after-snapshot"
         keys m Escape Enter
         wait_pane "the detail view lists the snapshot" m "s1 .*first one"

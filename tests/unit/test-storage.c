@@ -309,7 +309,8 @@ static void test_overlay(int root)
         free(ctree);
         ctree = NULL;
         is_int(storage_tree_path(s, root, "clone", &ctree, &err), 0, "clone's tree again");
-        _cleanup_free_ char *ct = ctree ? read_at(AT_FDCWD, path_join(ctree, "a")) : NULL;
+        _cleanup_free_ char *ca = ctree ? path_join(ctree, "a") : NULL;
+        _cleanup_free_ char *ct = ca ? read_at(AT_FDCWD, ca) : NULL;
         is_str(ct, "three\n", "the upper holds the rewritten file");
 
         /* Delete in an order different from creation: the shared layer survives its first
@@ -519,8 +520,8 @@ static void test_seam(int root)
         make_tree(c0, "rootfs");
         _cleanup_(storage_freep) Storage *o = NULL;
         is_int(storage_new(BERTH_BACKEND_OVERLAY, real, &o, &err), 0, "overlay backend");
-        is_int(storage_import(o, xasprintf("%s/ct0/rootfs", real), c1, "base", &err), 0,
-               "import a tree as an overlay volume");
+        _cleanup_free_ char *tree0 = xasprintf("%s/ct0/rootfs", real);
+        is_int(storage_import(o, tree0, c1, "base", &err), 0, "import a tree as an overlay volume");
         is_int(storage_copy(o, c1, "base", c1, "rootfs", 0, &err), 0, "clone it (one lower)");
         (void)storage_remove(real, c1, "base", &err);
         for (int userns = 0; userns < 2; userns++) {
