@@ -103,7 +103,8 @@ int write_string_file_at(int dirfd, const char *path, const char *s)
         return 0;
 }
 
-int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t size, mode_t mode)
+static int write_atomic(int dirfd, const char *path, const void *data, size_t size, mode_t mode,
+                        bool durable)
 {
         _cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
         _cleanup_close_ int fd =
@@ -111,12 +112,22 @@ int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t s
         if (fd < 0)
                 return negative_errno();
         int r = loop_write(fd, data, size);
-        if (r >= 0 && fsync(fd) < 0)
+        if (r >= 0 && durable && fsync(fd) < 0)
                 r = negative_errno();
         if (r >= 0 && renameat(dirfd, tmp, dirfd, path) < 0)
                 r = negative_errno();
         if (r < 0)
                 (void)unlinkat(dirfd, tmp, 0);
         return r;
+}
+
+int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t size, mode_t mode)
+{
+        return write_atomic(dirfd, path, data, size, mode, true);
+}
+
+int write_file_replace_at(int dirfd, const char *path, const void *data, size_t size, mode_t mode)
+{
+        return write_atomic(dirfd, path, data, size, mode, false);
 }
 

@@ -17,6 +17,10 @@ int read_one_line_at(int dirfd, const char *path, char **ret);
 int write_string_file_at(int dirfd, const char *path, const char *s);
 /* Creates or replaces a file atomically: writes a temporary sibling, fsyncs, renames. */
 int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t size, mode_t mode);
+/* The same without the fsync, for files that do not outlive a reboot (the runtime dir): readers
+ * still see the old or the new content, never a part. */
+int write_file_replace_at(int dirfd, const char *path, const void *data, size_t size,
+                          mode_t mode);
 /* Loops over partial writes and EINTR. */
 int loop_write(int fd, const void *buf, size_t n);
 /* Reads exactly n bytes unless EOF; returns bytes read. */

@@ -44,8 +44,8 @@ int log_internal(LogLevel level, int error, const char *fmt, ...)
                         static const char *names[] = {"error", "warning", "info", "debug"};
                         struct timespec ts;
                         clock_gettime(CLOCK_REALTIME, &ts);
-                        dprintf(log_file_fd, "%lld.%03ld %s: %s\n", (long long)ts.tv_sec,
-                                ts.tv_nsec / 1000000, names[level], buf);
+                        dprintf(log_file_fd, "%lld.%06ld %s: %s\n", (long long)ts.tv_sec,
+                                ts.tv_nsec / 1000, names[level], buf);
                 }
         }
         errno = saved;

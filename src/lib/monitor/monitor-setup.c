@@ -331,7 +331,10 @@ static const SetupStep setup_steps[] = {
 int monitor_setup(Monitor *m, BerthError **reterr)
 {
         for (size_t i = 0; i < ELEMENTSOF(setup_steps); i++) {
+                uint64_t t0 = now_usec();
                 int r = setup_steps[i].run(m, reterr);
+                log_debug("setup step '%s': %d (%llu us)", setup_steps[i].name, r,
+                          (unsigned long long)(now_usec() - t0));
                 if (r < 0) {
                         log_debug("setup step '%s' failed: %s", setup_steps[i].name,
                                   berth_error_message(reterr ? *reterr : NULL, r));

@@ -39,7 +39,8 @@ int runtime_state_write(const char *run_dir, const RuntimeState *s)
         _cleanup_close_ int dfd = open(run_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0)
                 return negative_errno();
-        return write_file_atomic_at(dfd, "state", text, strlen(text), 0600);
+        /* The runtime dir does not outlive a reboot: no fsync on the start path. */
+        return write_file_replace_at(dfd, "state", text, strlen(text), 0600);
 }
 
 int runtime_state_read(const char *run_dir, RuntimeState *ret)

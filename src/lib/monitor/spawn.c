@@ -623,8 +623,10 @@ int spawn_container(const SpawnParams *p, SpawnResult *ret, BerthError **reterr)
 
         int r = 0;
         for (size_t i = 0; i < ELEMENTSOF(spawn_steps) && r >= 0; i++) {
+                uint64_t t0 = now_usec();
                 r = spawn_steps[i].run(&s, reterr);
-                log_debug("spawn step '%s': %d", spawn_steps[i].name, r);
+                log_debug("spawn step '%s': %d (%llu us)", spawn_steps[i].name, r,
+                          (unsigned long long)(now_usec() - t0));
         }
         if (r < 0) {
                 /* C is the pid namespace's init: its death takes S2 along. */
