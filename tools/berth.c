@@ -87,10 +87,11 @@ static const Verb verbs[] = {
         {"attach", verb_attach, "run a command inside a running container"},
         {"console", verb_console, "connect to a container's console or a tty"},
         {"destroy", verb_destroy, "delete a container and its rootfs"},
-        {"config", verb_config, "validate or show a container's configuration"},
+        {"config", verb_config, "validate, show or edit a container's configuration"},
         {"network", verb_network, "bring berth's bridge (DHCP, DNS, NAT) up or down"},
         {"snapshot", verb_snapshot, "take, list, restore or delete snapshots"},
         {"clone", verb_clone, "copy a container (or a snapshot) into a new one"},
+        {"set", verb_set, "change keys of a container's configuration, limits live"},
         {"top", verb_top, "run the berth-tui dashboard"},
         {"help", verb_help, "show this help"},
 };

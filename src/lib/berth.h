@@ -188,6 +188,34 @@ int berth_config_validate(BerthContext *ctx, const char *name, BerthError **rete
 /* The effective configuration as YAML. */
 int berth_config_show(BerthContext *ctx, const char *name, char **ret_yaml, BerthError **reterr);
 
+/* What a change of a container's config did, key by key (dotted names, in the order of the
+ * config's keys). */
+typedef struct BerthConfigChange {
+        char **changed;    /* every key whose value changed */
+        char **live;       /* of those, applied to the running container at once (limits.*) */
+        char **next_start; /* of those, in effect when it next starts (it is running now) */
+} BerthConfigChange;
+void berth_config_change_clear(BerthConfigChange *c);
+
+/* Sets keys of container name's config.yaml from "KEY=VALUE" assignments (berth set):
+ * "limits.memory=1G", "environment.TZ=UTC", "limits={pids: 64}"; VALUE is YAML, empty or null
+ * unsets. Every assignment is checked exactly as the config file is (the key table and the
+ * cross-key checks), then, for a running container, changed limits.* are applied live to its
+ * cgroup through its monitor (refused, naming the key, when the host cannot apply one), and the
+ * config is saved: both happen or neither (the cgroup is changed back when the save fails).
+ * Other keys take effect at the next start (listed in ret->next_start); autostart.*, labels and
+ * template.* need no start. name, rootfs.* cannot be changed this way (EINVAL). ret may be
+ * NULL. */
+int berth_set(BerthContext *ctx, const char *name, char **assignments, BerthConfigChange *ret,
+              BerthError **reterr);
+/* The text of config.yaml as it is on disk (comments and all). */
+int berth_config_text(BerthContext *ctx, const char *name, char **ret_text, BerthError **reterr);
+/* Replaces config.yaml by text (berth config NAME edit), checked first as a whole file
+ * (filename names it in errors: "FILE:LINE:COL: key ...") and written atomically as given;
+ * limits and the rest as berth_set. An invalid text changes nothing. */
+int berth_config_replace(BerthContext *ctx, const char *name, const char *text,
+                         const char *filename, BerthConfigChange *ret, BerthError **reterr);
+
 /* The monitor's main: runs the container until it stops. status_fd receives a one-line
  * "ok\n" once init runs, or "error: <message>\n"; it is closed either way. */
 #define BERTH_MONITOR_EPHEMERAL 0x1U /* run on a throw-away layer (berth start --ephemeral) */

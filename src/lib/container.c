@@ -165,8 +165,7 @@ static int container_lock(BerthContext *ctx, const char *name, int *ret_fd, Bert
         return 0;
 }
 
-/* Whether a monitor runs the container (call with the container lock held, after adopting). */
-static bool container_running(BerthContext *ctx, const char *name)
+bool container_running(BerthContext *ctx, const char *name)
 {
         RuntimeState s;
         (void)container_runtime_view(ctx, name, &s, NULL);
