@@ -43,6 +43,7 @@ int verb_clone(int argc, char *argv[]);
  * bar on a terminal once the copy has taken a second, nothing elsewhere (progress.c). */
 void tool_progress(const char *line, double fraction);
 int verb_set(int argc, char *argv[]);
+int verb_autostart(int argc, char *argv[]);
 
 /* ---- errors (tool-util.c) ---- */
 

@@ -216,6 +216,56 @@ int berth_config_text(BerthContext *ctx, const char *name, char **ret_text, Bert
 int berth_config_replace(BerthContext *ctx, const char *name, const char *text,
                          const char *filename, BerthConfigChange *ret, BerthError **reterr);
 
+/* ---- autostart (berth autostart, berth.service) ----------------------------------------------- */
+
+typedef struct BerthAutostartEntry {
+        char *name;
+        bool enabled;         /* autostart.enabled */
+        int64_t order;        /* autostart.order: lower starts first */
+        uint64_t delay_usec;  /* autostart.delay: the wait after its start, before the next */
+        char *group;          /* autostart.group, or NULL */
+        int timeout_sec;      /* init.stop_timeout */
+} BerthAutostartEntry;
+void berth_autostart_entries_free(BerthAutostartEntry *e, size_t n);
+
+typedef struct BerthAutostartOptions {
+        char **groups;   /* NULL: every group; else only these, in this order ("" stands for the
+                            containers without a group) */
+        bool all;        /* also the containers without autostart.enabled */
+        int timeout_sec; /* stop: per container; < 0: its init.stop_timeout */
+} BerthAutostartOptions;
+
+typedef enum BerthAutostartAction {
+        BERTH_AUTOSTART_START,
+        BERTH_AUTOSTART_STOP,
+        BERTH_AUTOSTART_KILL,
+        _BERTH_AUTOSTART_ACTION_MAX,
+        _BERTH_AUTOSTART_ACTION_INVALID = -1,
+} BerthAutostartAction;
+
+typedef enum BerthAutostartOutcome {
+        BERTH_AUTOSTART_DONE,    /* started, or stopped */
+        BERTH_AUTOSTART_ALREADY, /* it was running (start) or stopped (stop) already */
+        BERTH_AUTOSTART_FAILED,  /* err says why */
+} BerthAutostartOutcome;
+
+/* Called after each container, in the order acted on. */
+typedef void (*BerthAutostartFunc)(const char *name, BerthAutostartAction action,
+                                   BerthAutostartOutcome outcome, const BerthError *err,
+                                   void *userdata);
+
+/* The containers autostart acts on, in start order: by group (in the order of opts->groups),
+ * then autostart.order, then name. opts may be NULL. */
+int berth_autostart_list(BerthContext *ctx, const BerthAutostartOptions *opts,
+                         BerthAutostartEntry **ret, size_t *ret_n, BerthError **reterr);
+/* As lxc-autostart: START starts them in that order, waiting each one's autostart.delay after
+ * its start before the next; STOP (or KILL) stops them in the reverse order, each within its
+ * stop timeout. Goes on past a failure; fails at the end naming how many failed, with the errno
+ * of the first. */
+int berth_autostart(BerthContext *ctx, BerthAutostartAction action,
+                    const BerthAutostartOptions *opts, BerthAutostartFunc report, void *userdata,
+                    BerthError **reterr);
+
 /* The monitor's main: runs the container until it stops. status_fd receives a one-line
  * "ok\n" once init runs, or "error: <message>\n"; it is closed either way. */
 #define BERTH_MONITOR_EPHEMERAL 0x1U /* run on a throw-away layer (berth start --ephemeral) */

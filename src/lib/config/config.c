@@ -328,7 +328,7 @@ bool config_label_name_is_valid(const char *s)
         return s && is_lower_alnum(s[0]) && chars_ok(s, 128, NULL, is_label_char);
 }
 
-static bool valid_group(const char *s)
+bool config_group_is_valid(const char *s)
 {
         return chars_ok(s, 64, NULL, is_group_char);
 }
@@ -578,7 +578,7 @@ const ConfigKey config_keys[] = {
         {.key = "autostart.order", .type = "int", .kind = CK_INT64, .offset = C(autostart_order)},
         {.key = "autostart.delay", .type = "duration", .kind = CK_DURATION,
          .offset = C(autostart_delay_usec), .min = 0, .max = 86400 * USEC_PER_SEC},
-        STR("autostart.group", C(autostart_group), valid_group, "group", CKF_NULLABLE),
+        STR("autostart.group", C(autostart_group), config_group_is_valid, "group", CKF_NULLABLE),
 
         {.key = "environment", .type = "map", .kind = CK_ENV, .offset = C(environment)},
         {.key = "labels", .type = "map", .kind = CK_ENV, .offset = C(labels),

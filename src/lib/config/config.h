@@ -239,6 +239,8 @@ int config_assign(BerthConfig *c, const char *key, const char *value, BerthError
 /* The top-level table keys ("limits.memory", "mounts", "environment") whose values differ
  * between a and b, in table order; NULL when none does. */
 char **config_changed_keys(const BerthConfig *a, const BerthConfig *b);
+/* autostart.group names: [A-Za-z0-9_-]{1,64}. */
+bool config_group_is_valid(const char *s);
 /* Label names: [a-z0-9][a-z0-9._/-]{0,127}. */
 bool config_label_name_is_valid(const char *s);
 
