@@ -44,6 +44,7 @@ int verb_clone(int argc, char *argv[]);
 void tool_progress(const char *line, double fraction);
 int verb_set(int argc, char *argv[]);
 int verb_autostart(int argc, char *argv[]);
+int verb_logs(int argc, char *argv[]);
 
 /* ---- errors (tool-util.c) ---- */
 

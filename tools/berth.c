@@ -93,6 +93,7 @@ static const Verb verbs[] = {
         {"clone", verb_clone, "copy a container (or a snapshot) into a new one"},
         {"set", verb_set, "change keys of a container's configuration, limits live"},
         {"autostart", verb_autostart, "start or stop the containers marked for autostart"},
+        {"logs", verb_logs, "print a container's console log, or follow it"},
         {"top", verb_top, "run the berth-tui dashboard"},
         {"help", verb_help, "show this help"},
 };

@@ -216,6 +216,27 @@ int berth_config_text(BerthContext *ctx, const char *name, char **ret_text, Bert
 int berth_config_replace(BerthContext *ctx, const char *name, const char *text,
                          const char *filename, BerthConfigChange *ret, BerthError **reterr);
 
+/* ---- console log (berth logs) ------------------------------------------------------------------ */
+
+typedef struct BerthLog BerthLog;
+
+/* The console log the monitor keeps (<store>/NAME/console.log, when console.log is true), from
+ * its start. With follow, reading goes on as the container writes, across its restarts (the file
+ * is created at the first start and restarted past 1 MiB): berth_log_get_fd() turns readable
+ * (POLLIN) when there may be more, pushed by inotify. */
+int berth_log_open(BerthContext *ctx, const char *name, bool follow, BerthLog **ret,
+                   BerthError **reterr);
+BerthLog *berth_log_free(BerthLog *l);
+DEFINE_TRIVIAL_CLEANUP_FUNC(BerthLog *, berth_log_free);
+/* -EBADF without follow. */
+int berth_log_get_fd(BerthLog *l);
+/* Bytes read into buf; 0 when there is nothing more now (without follow: the end). Never
+ * blocks. */
+ssize_t berth_log_read(BerthLog *l, void *buf, size_t size, BerthError **reterr);
+/* The container left the store (destroyed or renamed) while it was followed: nothing more
+ * will come. */
+bool berth_log_gone(BerthLog *l);
+
 /* ---- autostart (berth autostart, berth.service) ----------------------------------------------- */
 
 typedef struct BerthAutostartEntry {
