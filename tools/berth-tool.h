@@ -45,6 +45,7 @@ void tool_progress(const char *line, double fraction);
 int verb_set(int argc, char *argv[]);
 int verb_autostart(int argc, char *argv[]);
 int verb_logs(int argc, char *argv[]);
+int verb_cp(int argc, char *argv[]);
 
 /* ---- errors (tool-util.c) ---- */
 

@@ -94,6 +94,7 @@ static const Verb verbs[] = {
         {"set", verb_set, "change keys of a container's configuration, limits live"},
         {"autostart", verb_autostart, "start or stop the containers marked for autostart"},
         {"logs", verb_logs, "print a container's console log, or follow it"},
+        {"cp", verb_cp, "copy files into or out of a container"},
         {"top", verb_top, "run the berth-tui dashboard"},
         {"help", verb_help, "show this help"},
 };

@@ -216,6 +216,34 @@ int berth_config_text(BerthContext *ctx, const char *name, char **ret_text, Bert
 int berth_config_replace(BerthContext *ctx, const char *name, const char *text,
                          const char *filename, BerthConfigChange *ret, BerthError **reterr);
 
+/* ---- files in and out (berth cp) ------------------------------------------------------------- */
+
+typedef struct BerthCopyOptions {
+        bool follow_link; /* the source itself a symlink: copy what it points at (for a container
+                             path, resolved inside the container) instead of the link */
+} BerthCopyOptions;
+
+typedef struct BerthCopyResult {
+        uint64_t files, dirs, symlinks;
+        uint64_t bytes;   /* of the files */
+        uint64_t skipped; /* device nodes, fifos, sockets, and other file systems below the
+                             source: not copied */
+} BerthCopyResult;
+
+/* Copies a host file or directory tree into container name (running or stopped), as cp -r and
+ * docker cp do: into container_dst when it is a directory, else as container_dst (whose parent
+ * must exist). Every path in the container is resolved inside it (a symlink there never leads
+ * to the host); symlinks are copied as symlinks, modes and times kept, and what is copied
+ * belongs to container root. opts may be NULL; ret may be NULL. */
+int berth_copy_to(BerthContext *ctx, const char *name, const char *host_src,
+                  const char *container_dst, const BerthCopyOptions *opts, BerthCopyResult *ret,
+                  BerthError **reterr);
+/* The other way: container_src (resolved inside the container) to the host, owned by the caller,
+ * modes kept without set-user-ID and set-group-ID bits. */
+int berth_copy_from(BerthContext *ctx, const char *name, const char *container_src,
+                    const char *host_dst, const BerthCopyOptions *opts, BerthCopyResult *ret,
+                    BerthError **reterr);
+
 /* ---- console log (berth logs) ------------------------------------------------------------------ */
 
 typedef struct BerthLog BerthLog;
