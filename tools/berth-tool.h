@@ -46,6 +46,7 @@ int verb_set(int argc, char *argv[]);
 int verb_autostart(int argc, char *argv[]);
 int verb_logs(int argc, char *argv[]);
 int verb_cp(int argc, char *argv[]);
+int verb_doctor(int argc, char *argv[]);
 
 /* ---- errors (tool-util.c) ---- */
 

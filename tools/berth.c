@@ -95,6 +95,7 @@ static const Verb verbs[] = {
         {"autostart", verb_autostart, "start or stop the containers marked for autostart"},
         {"logs", verb_logs, "print a container's console log, or follow it"},
         {"cp", verb_cp, "copy files into or out of a container"},
+        {"doctor", verb_doctor, "check what berth needs of this host"},
         {"top", verb_top, "run the berth-tui dashboard"},
         {"help", verb_help, "show this help"},
 };

@@ -216,6 +216,42 @@ int berth_config_text(BerthContext *ctx, const char *name, char **ret_text, Bert
 int berth_config_replace(BerthContext *ctx, const char *name, const char *text,
                          const char *filename, BerthConfigChange *ret, BerthError **reterr);
 
+/* ---- preflight (berth doctor) ----------------------------------------------------------------- */
+
+typedef enum BerthDoctorVerdict {
+        BERTH_DOCTOR_OK,
+        BERTH_DOCTOR_WARN, /* something berth can do without (a template, a limit, a backend) */
+        BERTH_DOCTOR_FAIL, /* containers cannot run as berth runs them */
+        BERTH_DOCTOR_UNKNOWN,
+        _BERTH_DOCTOR_VERDICT_MAX,
+        _BERTH_DOCTOR_VERDICT_INVALID = -1,
+} BerthDoctorVerdict;
+const char *berth_doctor_verdict_to_string(BerthDoctorVerdict v);
+BerthDoctorVerdict berth_doctor_verdict_from_string(const char *s);
+
+typedef struct BerthDoctorCheck {
+        char *id;     /* "ns.user", "cgroup.memory", "idmap.store", "tool.debootstrap", ... */
+        char *title;  /* "user namespaces" */
+        BerthDoctorVerdict verdict;
+        char *detail; /* what was found */
+        char *fix;    /* the package, kernel option or command that fixes it; NULL when ok */
+} BerthDoctorCheck;
+void berth_doctor_checks_free(BerthDoctorCheck *c, size_t n);
+
+typedef struct BerthDoctorOptions {
+        const char *proc_root; /* NULL: /proc */
+        const char *sys_root;  /* NULL: /sys */
+        const char *root;      /* where host tools are looked for (its bin directories); NULL: / */
+        bool no_probes;        /* only what the files say: no syscall, mount or cgroup probe */
+} BerthDoctorOptions;
+
+/* Everything berth needs of the host: namespaces (time included), user namespaces allowed,
+ * openat2, clone3, pidfd, seccomp, the cgroup layout and each controller, cgroup creation and
+ * delegation, idmapped mounts on the store's file system, root's subordinate ids, the tools the
+ * templates and the managed network run. A failing check names its fix. opts may be NULL. */
+int berth_doctor(BerthContext *ctx, const BerthDoctorOptions *opts, BerthDoctorCheck **ret,
+                 size_t *ret_n, BerthError **reterr);
+
 /* ---- files in and out (berth cp) ------------------------------------------------------------- */
 
 typedef struct BerthCopyOptions {
