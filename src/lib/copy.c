@@ -8,8 +8,8 @@
  * it into place (never writing through a link planted at the destination), does not cross into
  * other file systems, and skips device nodes, fifos and sockets.
  *
- * The root is the container's rootfs on disk while it is stopped, and /proc/INIT/root while it
- * runs (its own view, with its mounts). Ownership: what is copied in belongs to container root.
+ * The root is the container's rootfs as its storage backend opens it while it is stopped, and
+ * /proc/INIT/root while it runs (its own view, with its mounts). Ownership: what is copied in belongs to container root.
  * On disk, an unprivileged container's tree is unmapped (container root is uid 0 there), so a
  * stopped one is written as host root; a running one is reached through its idmapped mount,
  * where only mapped ids can create files, so the copy acts with container root's host uid and
@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/fsuid.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -38,6 +39,7 @@
 #include "mount/mount-internal.h"
 #include "ns/idmap.h"
 #include "path-util.h"
+#include "storage/storage.h"
 
 #define COPY_MAX_DEPTH 256
 #define COPY_TMP_PREFIX ".berth-cp-"
@@ -405,7 +407,8 @@ typedef struct CopyJob {
         const char *host_path_given;
         bool follow;
         pid_t init_pid;   /* > 0: running, the root is /proc/PID/root */
-        const char *rootfs; /* stopped: the rootfs directory */
+        const char *container_dir; /* stopped: the rootfs is opened through its backend */
+        const BerthConfig *config;
         uid_t fsuid;      /* who creates entries in the container (its root's host uid) */
 } CopyJob;
 
@@ -443,10 +446,12 @@ static int open_root(const CopyJob *j, int *ret, BerthError **reterr)
                         return berth_error_set(reterr, errno, "open the container's root");
                 return 0;
         }
-        *ret = open(j->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (*ret < 0)
-                return berth_error_set(reterr, errno, "open rootfs '%s'", j->rootfs);
-        return 0;
+        /* A stopped container's tree as its backend makes it (an overlay is mounted), not
+         * idmapped: on disk container root is uid 0. The mounts live in this child's own mount
+         * namespace and die with it. */
+        if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                return berth_error_set(reterr, errno, "make a mount namespace");
+        return storage_rootfs_open(j->container_dir, j->config, -EBADF, NULL, ret, reterr);
 }
 
 static int run_copy(const CopyJob *j, BerthCopyResult *ret, BerthError **reterr)
@@ -577,10 +582,8 @@ static int copy_run(BerthContext *ctx, const char *name, bool into, const char *
         }
         runtime_state_done(&s);
         _cleanup_free_ char *dir = context_container_dir(ctx, name);
-        _cleanup_free_ char *rootfs = path_is_absolute(c->rootfs_path)
-                                              ? xstrdup(c->rootfs_path)
-                                              : path_join(dir, c->rootfs_path);
-        j.rootfs = rootfs;
+        j.container_dir = dir;
+        j.config = c;
         if (j.fsuid == (uid_t)-1)
                 return berth_error_setf(reterr, EINVAL, "cp '%s': no host id for container root",
                                         name);

@@ -100,6 +100,18 @@ check "copy /root out" berth cp "$n:/root" "$T/rootdir"
 check "the fifo is skipped" test ! -e "$T/rootdir/fifo"
 check_error "a fifo as the source is refused" 1 berth cp "$n:/root/fifo" "$T/fifo"
 
+# ---- an overlay container: its rootfs is layers, mounted for the copy ----
+o=$(name cpov)
+require "create $o on the overlay backend" create_busybox "$o" --backend overlay
+check "copy into the stopped overlay container" berth cp "$src/prog" "$o:/root/prog"
+check "copy it out again" berth cp "$o:/root/prog" "$T/ov-prog"
+check_eq "the same content" hello "$(cat "$T/ov-prog")"
+check "no mount of the copy is left on the host" test -z "$(grep -F "$BERTH_STORE/$o" /proc/self/mountinfo)"
+require "start $o" berth start "$o"
+check_eq "the running container sees the file, owned by its root" "0:0 hello" \
+        "$(berth attach "$o" -- sh -c 'stat -c %u:%g /root/prog; cat /root/prog' | tr '\n' ' ' | sed 's/ $//')"
+check "stop $o" berth stop "$o"
+
 # ---- a privileged container ----
 p=$(name cppriv)
 printf 'privileged: true\n' >"$T/priv.yaml"
