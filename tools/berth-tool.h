@@ -47,6 +47,7 @@ int verb_autostart(int argc, char *argv[]);
 int verb_logs(int argc, char *argv[]);
 int verb_cp(int argc, char *argv[]);
 int verb_doctor(int argc, char *argv[]);
+int verb_rename(int argc, char *argv[]);
 
 /* ---- errors (tool-util.c) ---- */
 

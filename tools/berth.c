@@ -96,6 +96,7 @@ static const Verb verbs[] = {
         {"logs", verb_logs, "print a container's console log, or follow it"},
         {"cp", verb_cp, "copy files into or out of a container"},
         {"doctor", verb_doctor, "check what berth needs of this host"},
+        {"rename", verb_rename, "rename a stopped container"},
         {"top", verb_top, "run the berth-tui dashboard"},
         {"help", verb_help, "show this help"},
 };

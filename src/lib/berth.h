@@ -216,6 +216,16 @@ int berth_config_text(BerthContext *ctx, const char *name, char **ret_text, Bert
 int berth_config_replace(BerthContext *ctx, const char *name, const char *text,
                          const char *filename, BerthConfigChange *ret, BerthError **reterr);
 
+/* ---- rename ------------------------------------------------------------------------------------ */
+
+/* Renames a stopped container (EBUSY while it runs) with its rootfs and snapshots. The hostname
+ * follows when it was the old name (unset, or set to it), and so does /etc/hostname inside when
+ * it held exactly the old name; otherwise both stay as configured. The MAC derived from the name
+ * changes with it (set network[].hwaddr to keep one). A composition file's label is dropped: the
+ * renamed container is no longer the one the file declares. Events: the old name removed, the
+ * new one defined. */
+int berth_rename(BerthContext *ctx, const char *name, const char *new_name, BerthError **reterr);
+
 /* ---- preflight (berth doctor) ----------------------------------------------------------------- */
 
 typedef enum BerthDoctorVerdict {
