@@ -152,17 +152,62 @@ int berth_destroy(BerthContext *ctx, const char *name, unsigned flags, BerthErro
 int berth_wait_ready(BerthContext *ctx, const char *name, uint64_t timeout_usec,
                      BerthError **reterr);
 
+/* What a change of a container's config did, key by key (dotted names, in the order of the
+ * config's keys). */
+typedef struct BerthConfigChange {
+        char **changed;    /* every key whose value changed */
+        char **live;       /* of those, applied to the running container at once (limits.*) */
+        char **next_start; /* of those, in effect when it next starts (it is running now) */
+} BerthConfigChange;
+void berth_config_change_clear(BerthConfigChange *c);
+
+typedef enum BerthApplyAction {
+        BERTH_APPLY_REMOVE,    /* --prune: created by the file, no longer declared */
+        BERTH_APPLY_CREATE,
+        BERTH_APPLY_UPDATE,    /* exists; declared settings differ (change says which, how) */
+        BERTH_APPLY_UNCHANGED, /* exists with the declared settings */
+        BERTH_APPLY_START,     /* in 'start' and not running */
+        _BERTH_APPLY_ACTION_MAX,
+        _BERTH_APPLY_ACTION_INVALID = -1,
+} BerthApplyAction;
+const char *berth_apply_action_to_string(BerthApplyAction a);
+BerthApplyAction berth_apply_action_from_string(const char *s);
+
+typedef struct BerthApplyStep {
+        BerthApplyAction action;
+        char *name;
+        BerthConfigChange change; /* UPDATE */
+} BerthApplyStep;
+
 typedef struct BerthApplyResult {
         char **created;  /* containers this run created */
-        char **existing; /* declared and already there: left as they are */
+        char **existing; /* declared and already there (updated where they differed) */
         char **started;  /* started by this run (the others of 'start' were running) */
+        BerthApplyStep *steps; /* the plan, in the order it is carried out: remove, create,
+                                  update or unchanged, start */
+        size_t n_steps;
 } BerthApplyResult;
 
 void berth_apply_result_clear(BerthApplyResult *r);
-/* Applies a composition file (berth create -f): checks every container's settings, template and
- * template options first and creates nothing when any is wrong; then creates the shared host
- * directories, the containers that do not exist yet, and starts the 'start' list in order,
- * each waiting until ready. Applying the same file twice changes nothing. */
+
+typedef struct BerthApplyOptions {
+        bool dry_run; /* the plan only: nothing is created, changed, started or removed */
+        bool prune;   /* stop and destroy the containers the file created (labels.berth.compose
+                         is its project) that it no longer declares */
+} BerthApplyOptions;
+
+/* Applies a composition file (berth create -f) as desired state: checks every container's
+ * settings, template and template options first and changes nothing when any is wrong; then
+ * (with prune) removes what the file created and no longer declares, creates the shared host
+ * directories and the containers that do not exist yet (labelled labels.berth.compose = the
+ * file's 'project', else its absolute path), brings existing ones to the settings the file
+ * declares (limits live, the rest at their next start, as berth_set; keys the file does not
+ * mention are left alone, a changed template rebuilds nothing), and starts the 'start' list in
+ * order, each waiting until ready. Applying the same file twice changes nothing. opts may be
+ * NULL. */
+int berth_apply_with(BerthContext *ctx, const char *path, const BerthApplyOptions *opts,
+                     BerthApplyResult *ret, BerthError **reterr);
+/* berth_apply_with() without options. */
 int berth_apply(BerthContext *ctx, const char *path, BerthApplyResult *ret, BerthError **reterr);
 
 typedef struct BerthAttachOptions {
@@ -187,15 +232,6 @@ int berth_console_log(BerthContext *ctx, const char *name, char **ret, size_t *r
 int berth_config_validate(BerthContext *ctx, const char *name, BerthError **reterr);
 /* The effective configuration as YAML. */
 int berth_config_show(BerthContext *ctx, const char *name, char **ret_yaml, BerthError **reterr);
-
-/* What a change of a container's config did, key by key (dotted names, in the order of the
- * config's keys). */
-typedef struct BerthConfigChange {
-        char **changed;    /* every key whose value changed */
-        char **live;       /* of those, applied to the running container at once (limits.*) */
-        char **next_start; /* of those, in effect when it next starts (it is running now) */
-} BerthConfigChange;
-void berth_config_change_clear(BerthConfigChange *c);
 
 /* Sets keys of container name's config.yaml from "KEY=VALUE" assignments (berth set):
  * "limits.memory=1G", "environment.TZ=UTC", "limits={pids: 64}"; VALUE is YAML, empty or null

@@ -49,6 +49,8 @@ typedef struct CreateRequest {
         char **template_args;
         const char *settings;      /* YAML applied over the template's fragment, or NULL */
         const char *settings_name; /* its file name, for messages */
+        char **assignments;        /* KEY=VALUE applied last (config_assign), or NULL: berth
+                                      create -f labels what a file creates */
 } CreateRequest;
 
 /* Builds the container under a temporary name and renames it into place. */

@@ -57,10 +57,13 @@ static const char *key_refusal(const char *key)
 }
 
 static int check_idmap(BerthContext *ctx, const char *name, BerthConfig *c, char **changed,
-                       int *ret_lock, BerthError **reterr)
+                       bool dry_run, int *ret_lock, BerthError **reterr)
 {
         if (c->privileged || (!strv_contains(changed, "idmap") &&
                               !strv_contains(changed, "privileged")))
+                return 0;
+        /* An allocation may add root's entries to the subordinate id files: not in a dry run. */
+        if (dry_run && c->n_idmap == 0)
                 return 0;
         /* Held until the config that records the range is saved. */
         int r = idmap_lock_store(ctx, ret_lock, reterr);
@@ -108,7 +111,7 @@ int config_change(BerthContext *ctx, const char *name, const ConfigChangeRequest
                         return berth_error_setf(reterr, EINVAL, "%s '%s': key '%s': %s", action,
                                                 name, *k, why);
         }
-        r = check_idmap(ctx, name, c, changed, &idlock, reterr);
+        r = check_idmap(ctx, name, c, changed, req->dry_run, &idlock, reterr);
         if (r < 0)
                 return berth_error_prefix(reterr, r, "%s '%s'", action, name);
 
