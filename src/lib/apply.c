@@ -18,7 +18,7 @@
 
 #define APPLY_READY_TIMEOUT_USEC (300 * 1000000ULL)
 
-#define COMPOSE_LABEL "berth.compose"
+#define COMPOSE_LABEL CONFIG_LABEL_COMPOSE
 
 static const char *const action_table[_BERTH_APPLY_ACTION_MAX] = {
         [BERTH_APPLY_REMOVE] = "remove",       [BERTH_APPLY_CREATE] = "create",

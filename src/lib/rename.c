@@ -16,22 +16,6 @@
 #include "storage/storage.h"
 #include "strv.h"
 
-#define COMPOSE_LABEL "berth.compose"
-
-static void drop_label(BerthConfig *c, const char *label)
-{
-        size_t n = strlen(label);
-        char **w = c->labels;
-        STRV_FOREACH(l, c->labels) {
-                if (strncmp(*l, label, n) == 0 && (*l)[n] == '=')
-                        free(*l);
-                else
-                        *w++ = *l;
-        }
-        if (w)
-                *w = NULL;
-}
-
 /* The config and the tree of the container now called new_name. */
 static int follow_name(BerthContext *ctx, const char *old_name, const char *new_name,
                        BerthConfig *c, BerthError **reterr)
@@ -43,7 +27,7 @@ static int follow_name(BerthContext *ctx, const char *old_name, const char *new_
                 free(c->hostname);
                 c->hostname = xstrdup(new_name);
         }
-        drop_label(c, COMPOSE_LABEL);
+        config_label_drop(c, CONFIG_LABEL_COMPOSE);
         _cleanup_free_ char *cfg = context_config_path(ctx, new_name);
         int r = config_save(c, cfg, reterr);
         if (r < 0 || !host_was_name)

@@ -83,11 +83,15 @@ check_eq "unchanged: a key the file does not mention is left alone" "unchanged $
 unchanged $c" "$(steps)"
 check_match "cpus still 0.5" "cpus: 0.5" "$(berth config "$a" show)"
 
+cl=$(name clone)
+check "clone $c (made by the file)" berth clone "$c" "$cl"
+check_nomatch "the clone does not carry the file's label" "berth.compose" "$(berth config "$cl" show)"
 check "apply v2 with --prune" apply "$v2" --prune
 check_eq "removed b only" "removed $b
 unchanged $a
 unchanged $c" "$(steps)"
-check_eq "b is gone, the hand-made and the other project's are not" "$a $c $hand $other" "$(ls_all)"
+check_eq "b is gone; the hand-made, the other project's and the clone are not" \
+        "$a $c $cl $hand $other" "$(ls_all)"
 check "apply v2 with --prune again" apply "$v2" --prune
 check_eq "nothing to do" "unchanged $a
 unchanged $c" "$(steps)"
@@ -110,7 +114,7 @@ EOF
 check_error "a bad value" 1 berth create -f "$T/bad.yaml" --prune
 check_match "named with file:line:col" "bad.yaml:3:[0-9]+: key 'limits.memory': invalid size 'lots'" "$(cat "$T/err.err")"
 check_eq "nothing changed (memory)" 33554432 "$(mem "$a")"
-check_eq "nothing pruned" "$a $c $hand $other $s" "$(ls_all)"
+check_eq "nothing pruned" "$a $c $cl $hand $other $s" "$(ls_all)"
 printf 'project: ""\ncontainers: []\n' >"$T/badproj.yaml"
 check_error "an empty project" 1 berth create -f "$T/badproj.yaml"
 printf 'project: x\nname: y\ntemplate: {name: busybox}\n' >"$T/single-proj.yaml"

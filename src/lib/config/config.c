@@ -328,6 +328,20 @@ bool config_label_name_is_valid(const char *s)
         return s && is_lower_alnum(s[0]) && chars_ok(s, 128, NULL, is_label_char);
 }
 
+void config_label_drop(BerthConfig *c, const char *name)
+{
+        size_t n = strlen(name);
+        char **w = c->labels;
+        STRV_FOREACH(l, c->labels) {
+                if (strncmp(*l, name, n) == 0 && (*l)[n] == '=')
+                        free(*l);
+                else
+                        *w++ = *l;
+        }
+        if (w)
+                *w = NULL;
+}
+
 bool config_group_is_valid(const char *s)
 {
         return chars_ok(s, 64, NULL, is_group_char);

@@ -241,6 +241,11 @@ int config_assign(BerthConfig *c, const char *key, const char *value, BerthError
 char **config_changed_keys(const BerthConfig *a, const BerthConfig *b);
 /* autostart.group names: [A-Za-z0-9_-]{1,64}. */
 bool config_group_is_valid(const char *s);
+/* Removes label name from c->labels (if it is there). */
+void config_label_drop(BerthConfig *c, const char *name);
+/* The label a composition file puts on what it creates: its project. A container made from
+ * one (clone, rename) is no longer the file's, and loses it. */
+#define CONFIG_LABEL_COMPOSE "berth.compose"
 /* Label names: [a-z0-9][a-z0-9._/-]{0,127}. */
 bool config_label_name_is_valid(const char *s);
 
