@@ -42,6 +42,12 @@ int verb_clone(int argc, char *argv[]);
 /* Shows progress: a line of text (fraction < 0) as a line on stderr; a fraction of a copy as a
  * bar on a terminal once the copy has taken a second, nothing elsewhere (progress.c). */
 void tool_progress(const char *line, double fraction);
+int verb_set(int argc, char *argv[]);
+int verb_autostart(int argc, char *argv[]);
+int verb_logs(int argc, char *argv[]);
+int verb_cp(int argc, char *argv[]);
+int verb_doctor(int argc, char *argv[]);
+int verb_rename(int argc, char *argv[]);
 
 /* ---- errors (tool-util.c) ---- */
 
@@ -79,6 +85,10 @@ int tool_name_and_context(const char *verb, int argc, char *argv[], const char *
 int tool_parse_timeout(const char *verb, const char *s, uint64_t *ret_usec);
 
 /* ---- output (tool-util.c) ---- */
+
+/* "NAME: KEY: applied to the running container" and the like, a line per changed key (not with
+ * -q); cmd-set.c. */
+void tool_print_config_change(const char *name, const BerthConfigChange *c);
 
 /* "12.3 MiB" (sep " ") or "12.3MiB" (sep ""); bytes below 1 KiB as "512 B". */
 const char *format_bytes(char *buf, size_t size, uint64_t bytes, const char *sep);

@@ -152,17 +152,62 @@ int berth_destroy(BerthContext *ctx, const char *name, unsigned flags, BerthErro
 int berth_wait_ready(BerthContext *ctx, const char *name, uint64_t timeout_usec,
                      BerthError **reterr);
 
+/* What a change of a container's config did, key by key (dotted names, in the order of the
+ * config's keys). */
+typedef struct BerthConfigChange {
+        char **changed;    /* every key whose value changed */
+        char **live;       /* of those, applied to the running container at once (limits.*) */
+        char **next_start; /* of those, in effect when it next starts (it is running now) */
+} BerthConfigChange;
+void berth_config_change_clear(BerthConfigChange *c);
+
+typedef enum BerthApplyAction {
+        BERTH_APPLY_REMOVE,    /* --prune: created by the file, no longer declared */
+        BERTH_APPLY_CREATE,
+        BERTH_APPLY_UPDATE,    /* exists; declared settings differ (change says which, how) */
+        BERTH_APPLY_UNCHANGED, /* exists with the declared settings */
+        BERTH_APPLY_START,     /* in 'start' and not running */
+        _BERTH_APPLY_ACTION_MAX,
+        _BERTH_APPLY_ACTION_INVALID = -1,
+} BerthApplyAction;
+const char *berth_apply_action_to_string(BerthApplyAction a);
+BerthApplyAction berth_apply_action_from_string(const char *s);
+
+typedef struct BerthApplyStep {
+        BerthApplyAction action;
+        char *name;
+        BerthConfigChange change; /* UPDATE */
+} BerthApplyStep;
+
 typedef struct BerthApplyResult {
         char **created;  /* containers this run created */
-        char **existing; /* declared and already there: left as they are */
+        char **existing; /* declared and already there (updated where they differed) */
         char **started;  /* started by this run (the others of 'start' were running) */
+        BerthApplyStep *steps; /* the plan, in the order it is carried out: remove, create,
+                                  update or unchanged, start */
+        size_t n_steps;
 } BerthApplyResult;
 
 void berth_apply_result_clear(BerthApplyResult *r);
-/* Applies a composition file (berth create -f): checks every container's settings, template and
- * template options first and creates nothing when any is wrong; then creates the shared host
- * directories, the containers that do not exist yet, and starts the 'start' list in order,
- * each waiting until ready. Applying the same file twice changes nothing. */
+
+typedef struct BerthApplyOptions {
+        bool dry_run; /* the plan only: nothing is created, changed, started or removed */
+        bool prune;   /* stop and destroy the containers the file created (labels.berth.compose
+                         is its project) that it no longer declares */
+} BerthApplyOptions;
+
+/* Applies a composition file (berth create -f) as desired state: checks every container's
+ * settings, template and template options first and changes nothing when any is wrong; then
+ * (with prune) removes what the file created and no longer declares, creates the shared host
+ * directories and the containers that do not exist yet (labelled labels.berth.compose = the
+ * file's 'project', else its absolute path), brings existing ones to the settings the file
+ * declares (limits live, the rest at their next start, as berth_set; keys the file does not
+ * mention are left alone, a changed template rebuilds nothing), and starts the 'start' list in
+ * order, each waiting until ready. Applying the same file twice changes nothing. opts may be
+ * NULL. */
+int berth_apply_with(BerthContext *ctx, const char *path, const BerthApplyOptions *opts,
+                     BerthApplyResult *ret, BerthError **reterr);
+/* berth_apply_with() without options. */
 int berth_apply(BerthContext *ctx, const char *path, BerthApplyResult *ret, BerthError **reterr);
 
 typedef struct BerthAttachOptions {
@@ -187,6 +232,170 @@ int berth_console_log(BerthContext *ctx, const char *name, char **ret, size_t *r
 int berth_config_validate(BerthContext *ctx, const char *name, BerthError **reterr);
 /* The effective configuration as YAML. */
 int berth_config_show(BerthContext *ctx, const char *name, char **ret_yaml, BerthError **reterr);
+
+/* Sets keys of container name's config.yaml from "KEY=VALUE" assignments (berth set):
+ * "limits.memory=1G", "environment.TZ=UTC", "limits={pids: 64}"; VALUE is YAML, empty or null
+ * unsets. Every assignment is checked exactly as the config file is (the key table and the
+ * cross-key checks), then, for a running container, changed limits.* are applied live to its
+ * cgroup through its monitor (refused, naming the key, when the host cannot apply one), and the
+ * config is saved: both happen or neither (the cgroup is changed back when the save fails).
+ * Other keys take effect at the next start (listed in ret->next_start); autostart.*, labels and
+ * template.* need no start. name, rootfs.* cannot be changed this way (EINVAL). ret may be
+ * NULL. */
+int berth_set(BerthContext *ctx, const char *name, char **assignments, BerthConfigChange *ret,
+              BerthError **reterr);
+/* The text of config.yaml as it is on disk (comments and all). */
+int berth_config_text(BerthContext *ctx, const char *name, char **ret_text, BerthError **reterr);
+/* Replaces config.yaml by text (berth config NAME edit), checked first as a whole file
+ * (filename names it in errors: "FILE:LINE:COL: key ...") and written atomically as given;
+ * limits and the rest as berth_set. An invalid text changes nothing. */
+int berth_config_replace(BerthContext *ctx, const char *name, const char *text,
+                         const char *filename, BerthConfigChange *ret, BerthError **reterr);
+
+/* ---- rename ------------------------------------------------------------------------------------ */
+
+/* Renames a stopped container (EBUSY while it runs) with its rootfs and snapshots. The hostname
+ * follows when it was the old name (unset, or set to it), and so does /etc/hostname inside when
+ * it held exactly the old name; otherwise both stay as configured. The MAC derived from the name
+ * changes with it (set network[].hwaddr to keep one). A composition file's label is dropped: the
+ * renamed container is no longer the one the file declares. Events: the old name removed, the
+ * new one defined. */
+int berth_rename(BerthContext *ctx, const char *name, const char *new_name, BerthError **reterr);
+
+/* ---- preflight (berth doctor) ----------------------------------------------------------------- */
+
+typedef enum BerthDoctorVerdict {
+        BERTH_DOCTOR_OK,
+        BERTH_DOCTOR_WARN, /* something berth can do without (a template, a limit, a backend) */
+        BERTH_DOCTOR_FAIL, /* containers cannot run as berth runs them */
+        BERTH_DOCTOR_UNKNOWN,
+        _BERTH_DOCTOR_VERDICT_MAX,
+        _BERTH_DOCTOR_VERDICT_INVALID = -1,
+} BerthDoctorVerdict;
+const char *berth_doctor_verdict_to_string(BerthDoctorVerdict v);
+BerthDoctorVerdict berth_doctor_verdict_from_string(const char *s);
+
+typedef struct BerthDoctorCheck {
+        char *id;     /* "ns.user", "cgroup.memory", "idmap.store", "tool.debootstrap", ... */
+        char *title;  /* "user namespaces" */
+        BerthDoctorVerdict verdict;
+        char *detail; /* what was found */
+        char *fix;    /* the package, kernel option or command that fixes it; NULL when ok */
+} BerthDoctorCheck;
+void berth_doctor_checks_free(BerthDoctorCheck *c, size_t n);
+
+typedef struct BerthDoctorOptions {
+        const char *proc_root; /* NULL: /proc */
+        const char *sys_root;  /* NULL: /sys */
+        const char *root;      /* where host tools are looked for (its bin directories); NULL: / */
+        bool no_probes;        /* only what the files say: no syscall, mount or cgroup probe */
+} BerthDoctorOptions;
+
+/* Everything berth needs of the host: namespaces (time included), user namespaces allowed,
+ * openat2, clone3, pidfd, seccomp, the cgroup layout and each controller, cgroup creation and
+ * delegation, idmapped mounts on the store's file system, root's subordinate ids, the tools the
+ * templates and the managed network run. A failing check names its fix. opts may be NULL. */
+int berth_doctor(BerthContext *ctx, const BerthDoctorOptions *opts, BerthDoctorCheck **ret,
+                 size_t *ret_n, BerthError **reterr);
+
+/* ---- files in and out (berth cp) ------------------------------------------------------------- */
+
+typedef struct BerthCopyOptions {
+        bool follow_link; /* the source itself a symlink: copy what it points at (for a container
+                             path, resolved inside the container) instead of the link */
+} BerthCopyOptions;
+
+typedef struct BerthCopyResult {
+        uint64_t files, dirs, symlinks;
+        uint64_t bytes;   /* of the files */
+        uint64_t skipped; /* device nodes, fifos, sockets, and other file systems below the
+                             source: not copied */
+} BerthCopyResult;
+
+/* Copies a host file or directory tree into container name (running or stopped), as cp -r and
+ * docker cp do: into container_dst when it is a directory, else as container_dst (whose parent
+ * must exist). Every path in the container is resolved inside it (a symlink there never leads
+ * to the host); symlinks are copied as symlinks, modes and times kept, and what is copied
+ * belongs to container root. opts may be NULL; ret may be NULL. */
+int berth_copy_to(BerthContext *ctx, const char *name, const char *host_src,
+                  const char *container_dst, const BerthCopyOptions *opts, BerthCopyResult *ret,
+                  BerthError **reterr);
+/* The other way: container_src (resolved inside the container) to the host, owned by the caller,
+ * modes kept without set-user-ID and set-group-ID bits. */
+int berth_copy_from(BerthContext *ctx, const char *name, const char *container_src,
+                    const char *host_dst, const BerthCopyOptions *opts, BerthCopyResult *ret,
+                    BerthError **reterr);
+
+/* ---- console log (berth logs) ------------------------------------------------------------------ */
+
+typedef struct BerthLog BerthLog;
+
+/* The console log the monitor keeps (<store>/NAME/console.log, when console.log is true), from
+ * its start. With follow, reading goes on as the container writes, across its restarts (the file
+ * is created at the first start and restarted past 1 MiB): berth_log_get_fd() turns readable
+ * (POLLIN) when there may be more, pushed by inotify. */
+int berth_log_open(BerthContext *ctx, const char *name, bool follow, BerthLog **ret,
+                   BerthError **reterr);
+BerthLog *berth_log_free(BerthLog *l);
+DEFINE_TRIVIAL_CLEANUP_FUNC(BerthLog *, berth_log_free);
+/* -EBADF without follow. */
+int berth_log_get_fd(BerthLog *l);
+/* Bytes read into buf; 0 when there is nothing more now (without follow: the end). Never
+ * blocks. */
+ssize_t berth_log_read(BerthLog *l, void *buf, size_t size, BerthError **reterr);
+/* The container left the store (destroyed or renamed) while it was followed: nothing more
+ * will come. */
+bool berth_log_gone(BerthLog *l);
+
+/* ---- autostart (berth autostart, berth.service) ----------------------------------------------- */
+
+typedef struct BerthAutostartEntry {
+        char *name;
+        bool enabled;         /* autostart.enabled */
+        int64_t order;        /* autostart.order: lower starts first */
+        uint64_t delay_usec;  /* autostart.delay: the wait after its start, before the next */
+        char *group;          /* autostart.group, or NULL */
+        int timeout_sec;      /* init.stop_timeout */
+} BerthAutostartEntry;
+void berth_autostart_entries_free(BerthAutostartEntry *e, size_t n);
+
+typedef struct BerthAutostartOptions {
+        char **groups;   /* NULL: every group; else only these, in this order ("" stands for the
+                            containers without a group) */
+        bool all;        /* also the containers without autostart.enabled */
+        int timeout_sec; /* stop: per container; < 0: its init.stop_timeout */
+} BerthAutostartOptions;
+
+typedef enum BerthAutostartAction {
+        BERTH_AUTOSTART_START,
+        BERTH_AUTOSTART_STOP,
+        BERTH_AUTOSTART_KILL,
+        _BERTH_AUTOSTART_ACTION_MAX,
+        _BERTH_AUTOSTART_ACTION_INVALID = -1,
+} BerthAutostartAction;
+
+typedef enum BerthAutostartOutcome {
+        BERTH_AUTOSTART_DONE,    /* started, or stopped */
+        BERTH_AUTOSTART_ALREADY, /* it was running (start) or stopped (stop) already */
+        BERTH_AUTOSTART_FAILED,  /* err says why */
+} BerthAutostartOutcome;
+
+/* Called after each container, in the order acted on. */
+typedef void (*BerthAutostartFunc)(const char *name, BerthAutostartAction action,
+                                   BerthAutostartOutcome outcome, const BerthError *err,
+                                   void *userdata);
+
+/* The containers autostart acts on, in start order: by group (in the order of opts->groups),
+ * then autostart.order, then name. opts may be NULL. */
+int berth_autostart_list(BerthContext *ctx, const BerthAutostartOptions *opts,
+                         BerthAutostartEntry **ret, size_t *ret_n, BerthError **reterr);
+/* As lxc-autostart: START starts them in that order, waiting each one's autostart.delay after
+ * its start before the next; STOP (or KILL) stops them in the reverse order, each within its
+ * stop timeout. Goes on past a failure; fails at the end naming how many failed, with the errno
+ * of the first. */
+int berth_autostart(BerthContext *ctx, BerthAutostartAction action,
+                    const BerthAutostartOptions *opts, BerthAutostartFunc report, void *userdata,
+                    BerthError **reterr);
 
 /* The monitor's main: runs the container until it stops. status_fd receives a one-line
  * "ok\n" once init runs, or "error: <message>\n"; it is closed either way. */

@@ -9,6 +9,7 @@
  *       template: {name: debian, options: [--release, bookworm]}
  *       mounts: [{source: /srv/shared, target: /shared, options: [bind]}]
  *   start: [db, web]                        # started in this order (waiting for each to be ready)
+ *   project: shop                           # the label of what it creates (default: its path)
  *
  * A file without "containers" is a single container's config with "name" and "template".
  *
@@ -31,6 +32,7 @@
 #include "strv.h"
 
 #define COMPOSE_MAX_CONTAINERS 256
+#define COMPOSE_PROJECT_MAX 256
 
 void compose_free(Compose *c)
 {
@@ -43,6 +45,7 @@ void compose_free(Compose *c)
         free(c->entries);
         strv_free(c->volumes);
         strv_free(c->start);
+        free(c->project);
         free(c);
 }
 
@@ -152,6 +155,30 @@ static int read_string_list(Reader *r, const char *key, char ***ret)
         }
 }
 
+/* project: a name for what the file creates (the label berth.compose of each container). */
+static int read_project(Reader *r, char **ret)
+{
+        int k = reader_next(r);
+        if (k < 0)
+                return k;
+        if (r->ev.type != YAML_SCALAR_EVENT)
+                return reader_error(r, &r->ev.start_mark, "key 'project': expected a string");
+        const char *v = (const char *)r->ev.data.scalar.value;
+        size_t n = r->ev.data.scalar.length;
+        bool ok = n > 0 && n <= COMPOSE_PROJECT_MAX && strlen(v) == n;
+        for (size_t i = 0; ok && i < n; i++)
+                ok = (unsigned char)v[i] >= ' ' && v[i] != 0x7f;
+        if (!ok) {
+                _cleanup_free_ char *esc = config_escape(v);
+                return reader_error(r, &r->ev.start_mark,
+                                    "key 'project': invalid project '%s' (1 to %d printable "
+                                    "characters)",
+                                    esc, COMPOSE_PROJECT_MAX);
+        }
+        *ret = xstrdup(v);
+        return 0;
+}
+
 static void compose_add(Compose *c, char *text, unsigned line, unsigned column)
 {
         c->entries = xreallocarray(c->entries, c->n_entries + 1, sizeof(ComposeEntry));
@@ -232,6 +259,10 @@ static int read_top(Reader *r, Compose *c, bool *ret_single)
                                                          "absolute, normalised path",
                                                          esc);
                                 }
+                } else if (streq(key, "project")) {
+                        if (c->project)
+                                return reader_error(r, &km, "duplicate key 'project'");
+                        k = read_project(r, &c->project);
                 } else if (streq(key, "start")) {
                         if (c->start)
                                 return reader_error(r, &km, "duplicate key 'start'");
@@ -257,11 +288,12 @@ static int read_top(Reader *r, Compose *c, bool *ret_single)
         if (seen_containers && seen_other)
                 return reader_error(r, &other_mark,
                                     "unknown key '%s' (a file with 'containers' takes only "
-                                    "'containers', 'volumes' and 'start')",
+                                    "'containers', 'volumes', 'start' and 'project')",
                                     other);
-        if (!seen_containers && (c->volumes || c->start))
+        if (!seen_containers && (c->volumes || c->start || c->project))
                 return berth_error_setf(r->reterr, EBADMSG,
-                                        "%s: 'volumes' and 'start' need a 'containers' list",
+                                        "%s: 'volumes', 'start' and 'project' need a "
+                                        "'containers' list",
                                         r->filename);
         k = reader_next(r);
         if (k >= 0 && r->ev.type == YAML_DOCUMENT_END_EVENT)

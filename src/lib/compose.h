@@ -14,6 +14,8 @@ typedef struct Compose {
         size_t n_entries;
         char **volumes; /* absolute host directories */
         char **start;   /* names, in start order */
+        char *project;  /* "project:", what the containers it creates are labelled with; NULL:
+                           the caller uses the file's path */
 } Compose;
 
 /* Pure: parses a composition file (or a single container's config with name and template);

@@ -38,6 +38,8 @@ int store_secure_container(BerthContext *ctx, const char *name, BerthError **ret
  * monitor again. Returns 1 when it took one over. */
 int container_lock_adopted(BerthContext *ctx, const char *name, const char *action,
                            int *ret_lock, BerthError **reterr);
+/* Whether a monitor runs the container (call with the container lock held, after adopting). */
+bool container_running(BerthContext *ctx, const char *name);
 
 typedef struct CreateRequest {
         const char *backend;       /* "dir", "overlay", "btrfs"; NULL: rootfs.backend of the
@@ -47,6 +49,8 @@ typedef struct CreateRequest {
         char **template_args;
         const char *settings;      /* YAML applied over the template's fragment, or NULL */
         const char *settings_name; /* its file name, for messages */
+        char **assignments;        /* KEY=VALUE applied last (config_assign), or NULL: berth
+                                      create -f labels what a file creates */
 } CreateRequest;
 
 /* Builds the container under a temporary name and renames it into place. */

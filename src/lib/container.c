@@ -165,8 +165,7 @@ static int container_lock(BerthContext *ctx, const char *name, int *ret_fd, Bert
         return 0;
 }
 
-/* Whether a monitor runs the container (call with the container lock held, after adopting). */
-static bool container_running(BerthContext *ctx, const char *name)
+bool container_running(BerthContext *ctx, const char *name)
 {
         RuntimeState s;
         (void)container_runtime_view(ctx, name, &s, NULL);
@@ -557,6 +556,13 @@ static int create_in(BerthContext *ctx, const char *name, const CreateRequest *r
         if (r >= 0 && req->settings)
                 r = config_parse_into(c, req->settings, strlen(req->settings),
                                       req->settings_name, reterr);
+        STRV_FOREACH(a, req->assignments) {
+                const char *eq = strchr(*a, '=');
+                _cleanup_free_ char *key = eq ? xstrndup(*a, eq - *a) : NULL;
+                if (r >= 0)
+                        r = key ? config_assign(c, key, eq + 1, reterr)
+                                : berth_error_setf(reterr, EINVAL, "invalid assignment");
+        }
         if (r < 0)
                 return r;
         free(c->name);

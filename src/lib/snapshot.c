@@ -481,6 +481,8 @@ static int clone_identity(Storage *s, int dfd, const char *vol, BerthConfig *c, 
         free(c->name);
         c->name = xstrdup(dst);
         c->hostname = mfree(c->hostname);
+        /* A composition file's --prune is for what the file created, not for copies of it. */
+        config_label_drop(c, CONFIG_LABEL_COMPOSE);
         for (size_t i = 0; i < c->n_network; i++)
                 c->network[i].hwaddr = mfree(c->network[i].hwaddr);
         free(c->rootfs_path);

@@ -291,6 +291,12 @@ cg_dir() { cgh_dir "$1" "$BERTH_CGROUP/$2"; }
 # Every PID in the payload cgroup subtree of NAME.
 cg_pids() { cgh_procs "$BERTH_CGROUP/$1"; }
 cg_gone() { ! cgh_exists "$BERTH_CGROUP/$1"; }
+# cg_sum_field CONTROLLER NAME FILE KEY: the sum of the "KEY N" lines of FILE over the payload
+# subtree of NAME (v1 counts events such as an OOM kill in the victim's own cgroup).
+cg_sum_field() {
+        find "$(cg_dir "$1" "$2")" -name "$3" -exec cat {} + 2>/dev/null |
+                awk -v k="$4" '$1 == k { s += $2 } END { print s + 0 }'
+}
 # The controller's cgroup path of PID ("/berth-it-1/web/ns").
 cg_of_pid() { cgh_of_pid "$1" "$2"; }
 

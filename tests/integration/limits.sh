@@ -20,11 +20,6 @@ check_eq "cpu.shares for cpu_weight 50" 512 "$(cat "$(cg_dir cpu "$n")/cpu.share
 check_match "info --json shows the limits" '"memory_limit": *33554432.*"pids_limit": *32' \
         "$(berth info "$n" --json | tr -d '\n')"
 
-# sum_cg_field CONTROLLER NAME FILE KEY: sum of "KEY N" lines of FILE over the payload subtree.
-sum_cg_field() {
-        find "$(cg_dir "$1" "$2")" -name "$3" -exec cat {} + 2>/dev/null |
-                awk -v k="$4" '$1 == k { s += $2 } END { print s + 0 }'
-}
 
 # ---- fork bomb ----
 # Only when attached processes really land in the pids cgroup: a bomb that escaped the
@@ -48,7 +43,7 @@ if [ -z "$in_cg" ]; then
 else
         pass "attached processes land in the pids cgroup (needed for the fork bomb)"
         pcg=$(cg_dir pids "$n")
-        events0=$(sum_cg_field pids "$n" pids.events max)
+        events0=$(cg_sum_field pids "$n" pids.events max)
         # Four spawners of up to 60 sleepers each: far more than 32, but bounded (~240).
         timeout 15 "$BERTH_BIN" attach "$n" -- sh -c \
                 'for j in 1 2 3 4; do ( i=0; while [ $i -lt 60 ]; do sleep 6 & i=$((i+1)); done; wait ) & done; wait' \
@@ -67,7 +62,7 @@ else
         check_le "fork bomb: pids stay <= 32 (peak $peak)" "$peak" 32
         check_le "fork bomb: it did fill the cgroup (peak $peak >= 26)" 26 "$peak"
         check_le "fork bomb: pids.events in the payload cgroup count refused forks" \
-                $((events0 + 1)) "$(sum_cg_field pids "$n" pids.events max)"
+                $((events0 + 1)) "$(cg_sum_field pids "$n" pids.events max)"
         check_match "fork bomb: forks inside failed with EAGAIN" "can't fork" "$(cat "$T/bomb.out")"
         check "init survives the fork bomb" pid_alive "$pid"
         check_eq "same init pid after the fork bomb" "$pid" "$(init_pid "$n")"
@@ -85,7 +80,7 @@ fi
 
 # ---- memory hog ----
 mem=$(cg_dir memory "$n")
-oom0=$(sum_cg_field memory "$n" memory.oom_control oom_kill)
+oom0=$(cg_sum_field memory "$n" memory.oom_control oom_kill)
 out=$(timeout 60 "$BERTH_BIN" attach "$n" -- sh -c \
         'x=$(head -c 209715200 /dev/zero | tr "\0" a); echo survived ${#x}' 2>&1 3>&-)
 rc=$?
@@ -94,7 +89,7 @@ check_ne "the memory hog fails" 0 "$rc"
 check_nomatch "the memory hog did not get its 200M" 'survived' "$out"
 # (v1 counts an OOM kill in the victim's own cgroup, so sum over the subtree)
 check_le "the OOM killer ran in the payload cgroup" $((oom0 + 1)) \
-        "$(sum_cg_field memory "$n" memory.oom_control oom_kill)"
+        "$(cg_sum_field memory "$n" memory.oom_control oom_kill)"
 check_le "memory.max_usage_in_bytes <= 32M" "$(cat "$mem/memory.max_usage_in_bytes")" 33554432
 check "init survives the memory hog" pid_alive "$pid"
 check_eq "same init pid after the memory hog" "$pid" "$(init_pid "$n")"

@@ -1269,6 +1269,185 @@ cleanup:
 
 /* Delegation on a fake tree: directory and files change owner in every hierarchy. Needs root
  * (chown to another uid); counted as skipped otherwise. */
+/* ---- live changes of limits (berth set) -------------------------------------------------------- */
+
+static void test_fake_change_v1(const char *tmp)
+{
+        LOCAL(root, "%s/chg1", tmp);
+        mkdir(root, 0755);
+        _cleanup_(cgroup_layout_freep) CgroupLayout *l = fake_v1_layout(root, NULL, false);
+        _cleanup_(berth_error_freep) BerthError *e = NULL;
+        _cleanup_(cgroup_freep) Cgroup *cg = NULL;
+        const char *h = root;
+
+        put(P("%s/cpuset/cpuset.cpus", h), "0\n");
+        put(P("%s/cpuset/cpuset.mems", h), "0\n");
+        cgroup_new(l, "berth/web1", &cg);
+        is_int(cgroup_create(cg, &e), 0, "change v1: create");
+        LOCAL(mem, "%s/memory/berth/web1", h);
+        LOCAL(cpu, "%s/cpu/berth/web1", h);
+        LOCAL(pids, "%s/pids/berth/web1", h);
+        LOCAL(blk, "%s/blkio/berth/web1", h);
+        put(P("%s/memory.limit_in_bytes", mem), "536870912");
+        put(P("%s/memory.memsw.limit_in_bytes", mem), "9223372036854771712");
+        put(P("%s/cpu.cfs_period_us", cpu), "100000");
+        put(P("%s/cpu.cfs_quota_us", cpu), "-1");
+        put(P("%s/cpu.shares", cpu), "1024");
+        put(P("%s/pids.max", pids), "100");
+        put(P("%s/blkio.weight", blk), "500");
+
+        /* Plain files are not truncated by a write, as cgroup files need not be: empty them
+         * before each change, so each check reads what that change wrote. */
+#define BLANK_V1()                                                                                 \
+        do {                                                                                       \
+                put(P("%s/memory.limit_in_bytes", mem), "");                                       \
+                put(P("%s/cpu.cfs_quota_us", cpu), "");                                            \
+                put(P("%s/cpu.shares", cpu), "");                                                  \
+                put(P("%s/pids.max", pids), "");                                                   \
+                if (exists(P("%s/blkio.weight", blk)))                                             \
+                        put(P("%s/blkio.weight", blk), "");                                        \
+        } while (0)
+        BerthLimits from = {.memory = 512ULL << 20, .pids = 100};
+        BerthLimits to = from;
+        to.memory = 1ULL << 30;
+        BLANK_V1();
+        to.cpus_milli = 2000;
+        is_int(cgroup_change_limits(cg, &from, &to, &e), 0, "change v1: memory and cpus");
+        is_str(get(P("%s/memory.limit_in_bytes", mem)), "1073741824", "change v1: memory raised");
+        is_str(get(P("%s/cpu.cfs_quota_us", cpu)), "200000", "change v1: quota for 2 cpus");
+        is_str(get(P("%s/pids.max", pids)), "", "change v1: pids untouched (unchanged)");
+        is_str(get(P("%s/memory.memsw.limit_in_bytes", mem)), "9223372036854771712",
+               "change v1: memsw untouched while swap was never limited");
+
+        /* Unset limits are lifted to the kernel's "no limit" and default weights. */
+        from = to;
+        to = (BerthLimits){.cpu_weight = 50, .io_weight = 10};
+        BLANK_V1();
+        is_int(cgroup_change_limits(cg, &from, &to, &e), 0, "change v1: lift and weigh");
+        is_str(get(P("%s/memory.limit_in_bytes", mem)), "-1", "change v1: memory lifted");
+        is_str(get(P("%s/cpu.cfs_quota_us", cpu)), "-1", "change v1: quota lifted");
+        is_str(get(P("%s/pids.max", pids)), "max", "change v1: pids lifted");
+        is_str(get(P("%s/cpu.shares", cpu)), "512", "change v1: shares for weight 50");
+        is_str(get(P("%s/blkio.weight", blk)), "50", "change v1: blkio.weight for 10");
+        from = to;
+        to = (BerthLimits){};
+        BLANK_V1();
+        is_int(cgroup_change_limits(cg, &from, &to, &e), 0, "change v1: weights unset");
+        is_str(get(P("%s/cpu.shares", cpu)), "1024", "change v1: default shares");
+        is_str(get(P("%s/blkio.weight", blk)), "500", "change v1: default blkio.weight");
+
+        /* swap: memsw must stay >= memory at every step, so the order of the writes follows
+         * the direction of the change. The fake tree records the order by the files' content
+         * only, so check the result and that a limited memsw is lifted when swap goes. */
+        from = to;
+        to = (BerthLimits){.memory = 64ULL << 20, .swap = 64ULL << 20};
+        put(P("%s/memory.memsw.limit_in_bytes", mem), "");
+        BLANK_V1();
+        is_int(cgroup_change_limits(cg, &from, &to, &e), 0, "change v1: memory with swap");
+        is_str(get(P("%s/memory.memsw.limit_in_bytes", mem)), "134217728",
+               "change v1: memsw = memory + swap");
+        from = to;
+        to = (BerthLimits){.memory = 64ULL << 20};
+        put(P("%s/memory.memsw.limit_in_bytes", mem), "");
+        BLANK_V1();
+        is_int(cgroup_change_limits(cg, &from, &to, &e), 0, "change v1: swap unset");
+        is_str(get(P("%s/memory.memsw.limit_in_bytes", mem)), "-1", "change v1: memsw lifted");
+        is_str(get(P("%s/memory.limit_in_bytes", mem)), "67108864", "change v1: memory kept");
+
+        /* A limit the host cannot apply is refused before anything is written. */
+        unlink(P("%s/blkio.weight", blk));
+        BLANK_V1();
+        from = to;
+        to.pids = 5;
+        to.io_weight = 100;
+        is_int(cgroup_change_limits(cg, &from, &to, &e), -ENOENT, "change v1: no io weight");
+        like(msg(e), "change limits of cgroup 'berth/web1': set 'limits.io_weight'",
+             "change v1: the error names the key");
+        e = berth_error_free(e);
+        is_str(get(P("%s/pids.max", pids)), "", "change v1: nothing written on refusal");
+        unlink(P("%s/memory.memsw.limit_in_bytes", mem));
+        to = from;
+        to.swap = 1 << 20;
+        is_int(cgroup_change_limits(cg, &from, &to, &e), -ENOENT, "change v1: no memsw");
+        like(msg(e), "set 'limits.swap': no memory.memsw.limit_in_bytes on this host",
+             "change v1: swap refused by name");
+        e = berth_error_free(e);
+        is_str(get(P("%s/memory.limit_in_bytes", mem)), "",
+               "change v1: memory untouched when swap is refused");
+#undef BLANK_V1
+        unlink_files(mem);
+        unlink_files(P("%s/cpuset/berth/web1", h));
+        unlink_files(cpu);
+        unlink_files(pids);
+        unlink_files(blk);
+        is_int(cgroup_destroy(cg, &e), 0, "change v1: destroy");
+}
+
+static void test_fake_change_v2(const char *tmp)
+{
+        LOCAL(root, "%s/chg2", tmp);
+        mkdir(root, 0755);
+        CgroupLayout lv = {.unified = true, .unified_mount = (char *)root};
+        _cleanup_(berth_error_freep) BerthError *e = NULL;
+        _cleanup_(cgroup_freep) Cgroup *cg = NULL;
+        const char *h = root;
+
+        put(P("%s/cgroup.controllers", h), "cpu io memory pids\n");
+        put(P("%s/cgroup.subtree_control", h), "");
+        cgroup_new(&lv, "web1", &cg);
+        is_int(cgroup_create(cg, &e), 0, "change v2: create");
+        LOCAL(dir, "%s/web1", h);
+        static const char *const files[] = {"memory.max", "memory.swap.max", "cpu.max",
+                                            "cpu.weight", "pids.max",        "io.weight"};
+        for (size_t i = 0; i < ELEMENTSOF(files); i++)
+                put(P("%s/%s", dir, files[i]), "");
+#define BLANK_V2()                                                                                 \
+        do {                                                                                       \
+                for (size_t i = 0; i < ELEMENTSOF(files); i++)                                     \
+                        if (exists(P("%s/%s", dir, files[i])))                                     \
+                                put(P("%s/%s", dir, files[i]), "");                                \
+        } while (0)
+
+        BerthLimits from = {.memory = 512ULL << 20, .pids = 100};
+        BerthLimits to = {.memory = 32ULL << 20, .pids = 100, .cpus_milli = 500, .swap = 1 << 20};
+        is_int(cgroup_change_limits(cg, &from, &to, &e), 0, "change v2: lower memory, add cpus");
+        is_str(get(P("%s/memory.max", dir)), "33554432", "change v2: memory.max");
+        is_str(get(P("%s/memory.swap.max", dir)), "1048576", "change v2: memory.swap.max");
+        is_str(get(P("%s/cpu.max", dir)), "50000 100000", "change v2: cpu.max");
+        is_str(get(P("%s/pids.max", dir)), "", "change v2: unchanged pids not written");
+        is_str(get(P("%s/cpu.weight", dir)), "", "change v2: unchanged weight not written");
+
+        from = to;
+        to = (BerthLimits){.cpu_weight = 300, .io_weight = 300};
+        BLANK_V2();
+        is_int(cgroup_change_limits(cg, &from, &to, &e), 0, "change v2: lift everything");
+        is_str(get(P("%s/memory.max", dir)), "max", "change v2: memory.max lifted");
+        is_str(get(P("%s/memory.swap.max", dir)), "max", "change v2: memory.swap.max lifted");
+        is_str(get(P("%s/cpu.max", dir)), "max 100000", "change v2: cpu.max lifted");
+        is_str(get(P("%s/pids.max", dir)), "max", "change v2: pids.max lifted");
+        is_str(get(P("%s/cpu.weight", dir)), "300", "change v2: cpu.weight");
+        is_str(get(P("%s/io.weight", dir)), "default 300", "change v2: io.weight");
+        from = to;
+        to = (BerthLimits){};
+        BLANK_V2();
+        is_int(cgroup_change_limits(cg, &from, &to, &e), 0, "change v2: weights unset");
+        is_str(get(P("%s/cpu.weight", dir)), "100", "change v2: default cpu.weight");
+        is_str(get(P("%s/io.weight", dir)), "default 100", "change v2: default io.weight");
+
+        unlink(P("%s/pids.max", dir));
+        BLANK_V2();
+        to = (BerthLimits){.memory = 1ULL << 30, .pids = 7};
+        is_int(cgroup_change_limits(cg, &from, &to, &e), -ENOENT, "change v2: no pids.max");
+        like(msg(e), "set 'limits.pids': no pids.max on this host", "change v2: key named");
+        e = berth_error_free(e);
+        is_str(get(P("%s/memory.max", dir)), "", "change v2: nothing written on refusal");
+#undef BLANK_V2
+        is_int(cgroup_change_limits(NULL, &from, &to, &e), -EINVAL, "change: NULL cgroup");
+        e = berth_error_free(e);
+        unlink_files(dir);
+        is_int(cgroup_destroy(cg, &e), 0, "change v2: destroy");
+}
+
 static void test_fake_chown(const char *tmp)
 {
         if (geteuid() != 0) {
@@ -1320,6 +1499,8 @@ int main(void)
         test_fake_v1(tmpl);
         test_fake_v2(tmpl);
         test_fake_chown(tmpl);
+        test_fake_change_v1(tmpl);
+        test_fake_change_v2(tmpl);
         rm_rf_at(AT_FDCWD, tmpl);
 
         if (geteuid() != 0)

@@ -121,8 +121,35 @@ static void test_errors(void)
         berth_error_free(e);
 }
 
+static void test_project(void)
+{
+        Compose *c = NULL;
+        BerthError *e = NULL;
+        ok(parse("project: \"shop: front\"\ncontainers:\n  - {name: a, template: {name: busybox}}\n",
+                 &c, &e) == 0 && c && c->project && streq(c->project, "shop: front"),
+           "project: kept as written");
+        compose_free(c);
+        c = NULL;
+        ok(parse("containers:\n  - {name: a, template: {name: busybox}}\n", &c, &e) == 0 && c &&
+                   !c->project,
+           "no project: NULL (the caller takes the file's path)");
+        compose_free(c);
+        berth_error_free(e);
+        expect_error("project: \"\"\ncontainers: []\n", "app.yaml:1:10: key 'project': invalid project",
+                     "an empty project");
+        expect_error("project: \"a\\tb\"\ncontainers: []\n", "invalid project 'a\\x09b'",
+                     "a control character in the project");
+        expect_error("project: [a]\ncontainers: []\n", "key 'project': expected a string",
+                     "a list as project");
+        expect_error("project: a\nproject: b\ncontainers: []\n", "duplicate key 'project'",
+                     "project twice");
+        expect_error("project: a\nname: x\ntemplate: {name: busybox}\n",
+                     "need a 'containers' list", "project in a single container's file");
+}
+
 int main(void)
 {
+        test_project();
         test_full();
         test_single();
         test_errors();

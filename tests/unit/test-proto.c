@@ -128,6 +128,8 @@ static void test_command_table(void)
         is_str(proto_command_to_string(PROTO_CMD_INIT_PIDFD), "init-pidfd", "INIT_PIDFD name");
         is_str(proto_command_to_string(PROTO_CMD_CONSOLE_LOG), "console-log", "CONSOLE_LOG name");
         is_str(proto_command_to_string(PROTO_CMD_STATS), "stats", "STATS name");
+        is_str(proto_command_to_string(PROTO_CMD_SET_LIMITS), "set-limits", "SET_LIMITS name");
+        is_int(PROTO_CMD_SET_LIMITS, 11, "SET_LIMITS keeps its number");
         is_int(proto_command_from_string("junk"), _PROTO_CMD_INVALID, "junk is invalid");
         is_int(proto_command_from_string(""), _PROTO_CMD_INVALID, "empty is invalid");
         is_int(proto_command_from_string(NULL), _PROTO_CMD_INVALID, "NULL is invalid");
@@ -259,6 +261,14 @@ static ProtoMessage *sample_message(uint16_t cmd)
                 break;
         case PROTO_CMD_CONSOLE_LOG:
                 (void)proto_put_bytes(m, PROTO_TAG_DATA, "login: \r\n\0x", 11);
+                break;
+        case PROTO_CMD_SET_LIMITS:
+                (void)proto_put_u64(m, PROTO_TAG_LIMIT_MEMORY, 1ULL << 30);
+                (void)proto_put_u64(m, PROTO_TAG_LIMIT_SWAP, 0);
+                (void)proto_put_u64(m, PROTO_TAG_LIMIT_CPUS_MILLI, 2000);
+                (void)proto_put_u64(m, PROTO_TAG_LIMIT_CPU_WEIGHT, 0);
+                (void)proto_put_u64(m, PROTO_TAG_LIMIT_PIDS, 64);
+                (void)proto_put_u64(m, PROTO_TAG_LIMIT_IO_WEIGHT, 0);
                 break;
         case PROTO_CMD_STATS:
                 (void)proto_put_u64(m, PROTO_TAG_CPU_USEC, 123456789);

@@ -378,6 +378,61 @@ EOF
 limits unprivileged vm-lim
 limits privileged vm-plim
 
+# ---- live limits: berth set on a running container (cgroup v2 files and their effect) ----------
+
+live_limits() {
+        n=vm-live
+        section "live limits ($n)"
+        printf 'limits: {memory: 128M, pids: 64}\ninit: {stop_timeout: 2}\n' >"$T/$n.yaml"
+        require "live: create $n with memory 128M, pids 64" \
+                berth create "$n" -t busybox --config "$T/$n.yaml" || return
+        require "live: start $n" berth start "$n" || return
+        pid=$(init_pid "$n")
+        d=$CG/$n
+        out=$(berth attach "$n" -- sh -c \
+                'x=$(head -c 50331648 /dev/zero | tr "\0" a); echo survived ${#x}' 2>&1)
+        case $out in
+        *survived*) pass "live: a 48M hog survives under memory 128M" ;;
+        *) fail "live: a 48M hog survives under memory 128M"; diag "  got: $out" ;;
+        esac
+        check "live: set memory 32M, pids 16, cpus 0.5 while it runs" \
+                berth set "$n" limits.memory=32M limits.pids=16 limits.cpus=0.5
+        check_eq "live: memory.max is now 32M" 33554432 "$(cat "$d/memory.max" 2>&1)"
+        check_eq "live: pids.max is now 16" 16 "$(cat "$d/pids.max" 2>&1)"
+        check_eq "live: cpu.max is now 0.5 CPU" "50000 100000" "$(cat "$d/cpu.max" 2>&1)"
+        check_eq "live: the same init (no restart)" "$pid" "$(init_pid "$n")"
+        oom0=$(cg_key "$n" memory.events oom_kill)
+        out=$(berth attach "$n" -- sh -c \
+                'x=$(head -c 50331648 /dev/zero | tr "\0" a); echo survived ${#x}' 2>&1)
+        case $out in
+        *survived*) fail "live: the same hog is OOM-killed under the new 32M" ;;
+        *) pass "live: the same hog is OOM-killed under the new 32M" ;;
+        esac
+        oom1=$(cg_key "$n" memory.events oom_kill)
+        check_le "live: memory.events oom_kill counts it (${oom0:-?} -> ${oom1:-?})" \
+                $((${oom0:-0} + 1)) "${oom1:-0}"
+        check "live: init survives" pid_alive "$pid"
+        check "live: lift memory, pids and cpus (null)" \
+                berth set "$n" limits.memory=null limits.pids=null limits.cpus=null
+        check_eq "live: memory.max is max" max "$(cat "$d/memory.max" 2>&1)"
+        check_eq "live: pids.max is max" max "$(cat "$d/pids.max" 2>&1)"
+        check_eq "live: cpu.max is max" "max 100000" "$(cat "$d/cpu.max" 2>&1)"
+        check "live: set cpu_weight 300" berth set "$n" limits.cpu_weight=300
+        check_eq "live: cpu.weight is 300" 300 "$(cat "$d/cpu.weight" 2>&1)"
+        check "live: unset it" berth set "$n" limits.cpu_weight=
+        check_eq "live: cpu.weight is the default 100" 100 "$(cat "$d/cpu.weight" 2>&1)"
+        before=$(cat "$d/memory.max")
+        if berth set "$n" limits.memory=lots >"$OUT" 2>&1; then
+                fail "live: an invalid value is refused"
+        else
+                pass "live: an invalid value is refused"
+        fi
+        check_eq "live: and nothing changed" "$before" "$(cat "$d/memory.max" 2>&1)"
+        check "live: stop $n" berth stop "$n"
+        stopped_clean "live: stop" "$n" "$pid"
+}
+live_limits
+
 # ---- freeze / thaw ---------------------------------------------------------------------------
 
 section "freeze and thaw"

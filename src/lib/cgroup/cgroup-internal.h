@@ -32,7 +32,9 @@
 typedef struct CgroupOps {
         const char *name;
         int (*create)(Cgroup *cg, BerthError **reterr);
-        int (*apply_limits)(Cgroup *cg, const BerthLimits *limits, BerthError **reterr);
+        /* Writes what differs between from and to; what to leaves unset is lifted. */
+        int (*change_limits)(Cgroup *cg, const BerthLimits *from, const BerthLimits *to,
+                             BerthError **reterr);
         int (*attach)(Cgroup *cg, pid_t pid, BerthError **reterr);
         int (*apply_devices)(Cgroup *cg, BerthError **reterr);
         int (*freeze)(Cgroup *cg, uint64_t deadline, BerthError **reterr);

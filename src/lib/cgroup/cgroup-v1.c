@@ -90,7 +90,65 @@ fail:
         return r;
 }
 
-static int v1_apply_limits(Cgroup *cg, const BerthLimits *l, BerthError **reterr)
+/* Unset limits are lifted: the kernel's value for "no limit", or its default weight. */
+#define V1_UNLIMITED "-1"
+#define V1_DEFAULT_SHARES 1024
+#define V1_DEFAULT_BLKIO_WEIGHT 500
+#define V1_DEFAULT_BFQ_WEIGHT 100
+
+static void plan_memsw(CgroupLimitPlan *plan, const char *mem, const BerthLimits *l,
+                       uint64_t total)
+{
+        if (l->swap > 0)
+                cgroup_plan_add(plan, "limits.swap", "memory", mem, "memory.memsw.limit_in_bytes",
+                                "%" PRIu64, total);
+        else
+                cgroup_plan_add(plan, "limits.swap", "memory", mem, "memory.memsw.limit_in_bytes",
+                                V1_UNLIMITED);
+}
+
+static void plan_memory(CgroupLimitPlan *plan, const char *mem, const BerthLimits *from,
+                        const BerthLimits *l, uint64_t total)
+{
+        /* memsw is written when swap is or was limited; where it never was, the file may be
+         * missing (no swap accounting) without harm. */
+        bool memsw = l->swap > 0 || from->swap > 0;
+        /* The kernel keeps memsw >= memory at every step: raising memory above the current
+         * memsw limit needs memsw raised first. */
+        bool memsw_first = false;
+        uint64_t cur;
+        if (memsw && mem && cgroup_read_u64(mem, "memory.memsw.limit_in_bytes", &cur) >= 0)
+                memsw_first = cur < (l->memory ?: UINT64_MAX);
+
+        if (memsw && memsw_first)
+                plan_memsw(plan, mem, l, total);
+        if (l->memory > 0)
+                cgroup_plan_add(plan, "limits.memory", "memory", mem, "memory.limit_in_bytes",
+                                "%" PRIu64, l->memory);
+        else
+                cgroup_plan_add(plan, "limits.memory", "memory", mem, "memory.limit_in_bytes",
+                                V1_UNLIMITED);
+        if (memsw && !memsw_first)
+                plan_memsw(plan, mem, l, total);
+}
+
+static void plan_io_weight(CgroupLimitPlan *plan, const char *blk, uint64_t w)
+{
+        /* blkio.weight (CFQ, 10..1000, default 500) is gone from modern kernels; BFQ brings its
+         * own file. */
+        if (blk && cgroup_file_exists(blk, "blkio.bfq.weight") >= 0 &&
+            cgroup_file_exists(blk, "blkio.weight") < 0)
+                cgroup_plan_add(plan, "limits.io_weight", "blkio", blk, "blkio.bfq.weight",
+                                "%" PRIu64,
+                                w ? clamp_u64(w / 10, 1, 1000) : V1_DEFAULT_BFQ_WEIGHT);
+        else /* or let the plan check name the missing controller, directory or file */
+                cgroup_plan_add(plan, "limits.io_weight", "blkio", blk, "blkio.weight",
+                                "%" PRIu64,
+                                w ? clamp_u64(w * 5, 10, 1000) : V1_DEFAULT_BLKIO_WEIGHT);
+}
+
+static int v1_change_limits(Cgroup *cg, const BerthLimits *from, const BerthLimits *l,
+                            BerthError **reterr)
 {
         CgroupLimitPlan plan = {};
         const char *mem = cgroup_path_for(cg, "memory"), *cpu = cgroup_path_for(cg, "cpu");
@@ -98,64 +156,46 @@ static int v1_apply_limits(Cgroup *cg, const BerthLimits *l, BerthError **reterr
         if (l->swap > 0 && l->memory == 0)
                 return berth_error_setf(reterr, EINVAL,
                                         "set 'limits.swap': cgroup v1 needs 'limits.memory' too");
-        if (l->memory > 0) {
-                bool memsw_first = false;
-                uint64_t total = 0;
-                if (l->swap > 0) {
-                        if (l->swap > UINT64_MAX - l->memory)
-                                return berth_error_set(reterr, ERANGE,
-                                                       "set 'limits.swap': memory plus swap");
-                        total = l->memory + l->swap;
-                        /* The kernel keeps memsw >= memory at every step: raising memory above
-                         * the current memsw limit needs memsw raised first. */
-                        uint64_t cur;
-                        if (mem && cgroup_read_u64(mem, "memory.memsw.limit_in_bytes", &cur) >= 0)
-                                memsw_first = cur < l->memory;
-                }
-                if (memsw_first)
-                        cgroup_plan_add(&plan, "limits.swap", "memory", mem,
-                                        "memory.memsw.limit_in_bytes", "%" PRIu64, total);
-                cgroup_plan_add(&plan, "limits.memory", "memory", mem, "memory.limit_in_bytes",
-                                "%" PRIu64, l->memory);
-                if (l->swap > 0 && !memsw_first)
-                        cgroup_plan_add(&plan, "limits.swap", "memory", mem,
-                                        "memory.memsw.limit_in_bytes", "%" PRIu64, total);
+        if (l->memory != from->memory || l->swap != from->swap) {
+                if (l->swap > UINT64_MAX - l->memory)
+                        return berth_error_set(reterr, ERANGE, "set 'limits.swap': memory plus swap");
+                plan_memory(&plan, mem, from, l, l->memory + l->swap);
         }
-        if (l->cpus_milli > 0) {
+        if (l->cpus_milli != from->cpus_milli) {
                 if (l->cpus_milli > UINT64_MAX / 100)
                         return berth_error_set(reterr, ERANGE, "set 'limits.cpus'");
-                cgroup_plan_add(&plan, "limits.cpus", "cpu", cpu, "cpu.cfs_period_us", "%" PRIu64,
-                                V1_CFS_PERIOD_USEC);
-                cgroup_plan_add(&plan, "limits.cpus", "cpu", cpu, "cpu.cfs_quota_us", "%" PRIu64,
-                                l->cpus_milli * (V1_CFS_PERIOD_USEC / 1000));
+                if (l->cpus_milli > 0) {
+                        cgroup_plan_add(&plan, "limits.cpus", "cpu", cpu, "cpu.cfs_period_us",
+                                        "%" PRIu64, V1_CFS_PERIOD_USEC);
+                        cgroup_plan_add(&plan, "limits.cpus", "cpu", cpu, "cpu.cfs_quota_us",
+                                        "%" PRIu64, l->cpus_milli * (V1_CFS_PERIOD_USEC / 1000));
+                } else
+                        cgroup_plan_add(&plan, "limits.cpus", "cpu", cpu, "cpu.cfs_quota_us",
+                                        V1_UNLIMITED);
         }
-        if (l->cpu_weight > 0) {
+        if (l->cpu_weight != from->cpu_weight) {
                 if (l->cpu_weight > UINT64_MAX / 1024)
                         return berth_error_set(reterr, ERANGE, "set 'limits.cpu_weight'");
                 cgroup_plan_add(&plan, "limits.cpu_weight", "cpu", cpu, "cpu.shares", "%" PRIu64,
-                                MAX(2, l->cpu_weight * 1024 / 100));
+                                l->cpu_weight ? MAX(2, l->cpu_weight * 1024 / 100)
+                                              : V1_DEFAULT_SHARES);
         }
-        if (l->pids > 0)
-                cgroup_plan_add(&plan, "limits.pids", "pids", cgroup_path_for(cg, "pids"),
-                                "pids.max", "%" PRIu64, l->pids);
-        if (l->io_weight > 0) {
-                /* blkio.weight (CFQ, 10..1000, default 500) is gone from modern kernels; BFQ
-                 * brings its own file. */
+        if (l->pids != from->pids) {
+                if (l->pids > 0)
+                        cgroup_plan_add(&plan, "limits.pids", "pids", cgroup_path_for(cg, "pids"),
+                                        "pids.max", "%" PRIu64, l->pids);
+                else
+                        cgroup_plan_add(&plan, "limits.pids", "pids", cgroup_path_for(cg, "pids"),
+                                        "pids.max", "max");
+        }
+        if (l->io_weight != from->io_weight) {
                 const char *blk = cgroup_path_for(cg, "blkio");
-                if (blk && cgroup_file_exists(blk, "blkio.weight") >= 0)
-                        cgroup_plan_add(&plan, "limits.io_weight", "blkio", blk, "blkio.weight",
-                                        "%" PRIu64, clamp_u64(l->io_weight * 5, 10, 1000));
-                else if (blk && cgroup_file_exists(blk, "blkio.bfq.weight") >= 0)
-                        cgroup_plan_add(&plan, "limits.io_weight", "blkio", blk, "blkio.bfq.weight",
-                                        "%" PRIu64, clamp_u64(l->io_weight / 10, 1, 1000));
-                else if (blk && access(blk, F_OK) >= 0)
-                        return berth_error_set(
-                                reterr, ENOENT,
-                                "set 'limits.io_weight': no blkio.weight or blkio.bfq.weight on "
-                                "this host");
-                else /* let the plan check name the missing controller or directory */
-                        cgroup_plan_add(&plan, "limits.io_weight", "blkio", blk, "blkio.weight",
-                                        "%" PRIu64, clamp_u64(l->io_weight * 5, 10, 1000));
+                if (blk && access(blk, F_OK) >= 0 && cgroup_file_exists(blk, "blkio.weight") < 0 &&
+                    cgroup_file_exists(blk, "blkio.bfq.weight") < 0)
+                        return berth_error_set(reterr, ENOENT,
+                                               "set 'limits.io_weight': no blkio.weight or "
+                                               "blkio.bfq.weight on this host");
+                plan_io_weight(&plan, blk, l->io_weight);
         }
         return cgroup_plan_apply(&plan, reterr);
 }
@@ -361,7 +401,7 @@ static int v1_destroy(Cgroup *cg, BerthError **reterr)
 const CgroupOps cgroup_v1_ops = {
         .name = "v1",
         .create = v1_create,
-        .apply_limits = v1_apply_limits,
+        .change_limits = v1_change_limits,
         .attach = v1_attach,
         .apply_devices = v1_apply_devices,
         .freeze = v1_freeze,

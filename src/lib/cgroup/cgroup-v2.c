@@ -119,44 +119,69 @@ static int v2_create(Cgroup *cg, BerthError **reterr)
         return r;
 }
 
-static int v2_apply_limits(Cgroup *cg, const BerthLimits *l, BerthError **reterr)
+/* Unset limits are lifted: "max", or the kernel's default weight. */
+#define V2_DEFAULT_WEIGHT 100
+
+static int v2_change_limits(Cgroup *cg, const BerthLimits *from, const BerthLimits *l,
+                            BerthError **reterr)
 {
         CgroupLimitPlan plan = {};
         const char *dir = cg->unified_path;
 
-        if (l->memory > 0)
-                cgroup_plan_add(&plan, "limits.memory", "memory", dir, "memory.max", "%" PRIu64,
-                                l->memory);
-        if (l->swap > 0)
-                cgroup_plan_add(&plan, "limits.swap", "memory", dir, "memory.swap.max", "%" PRIu64,
-                                l->swap);
-        if (l->cpus_milli > 0) {
+        if (l->memory != from->memory) {
+                if (l->memory > 0)
+                        cgroup_plan_add(&plan, "limits.memory", "memory", dir, "memory.max",
+                                        "%" PRIu64, l->memory);
+                else
+                        cgroup_plan_add(&plan, "limits.memory", "memory", dir, "memory.max", "max");
+        }
+        if (l->swap != from->swap) {
+                if (l->swap > 0)
+                        cgroup_plan_add(&plan, "limits.swap", "memory", dir, "memory.swap.max",
+                                        "%" PRIu64, l->swap);
+                else
+                        cgroup_plan_add(&plan, "limits.swap", "memory", dir, "memory.swap.max",
+                                        "max");
+        }
+        if (l->cpus_milli != from->cpus_milli) {
                 if (l->cpus_milli > UINT64_MAX / 100)
                         return berth_error_set(reterr, ERANGE, "set 'limits.cpus'");
-                cgroup_plan_add(&plan, "limits.cpus", "cpu", dir, "cpu.max", "%" PRIu64 " %" PRIu64,
-                                l->cpus_milli * (V2_CPU_PERIOD_USEC / 1000), V2_CPU_PERIOD_USEC);
+                if (l->cpus_milli > 0)
+                        cgroup_plan_add(&plan, "limits.cpus", "cpu", dir, "cpu.max",
+                                        "%" PRIu64 " %" PRIu64,
+                                        l->cpus_milli * (V2_CPU_PERIOD_USEC / 1000),
+                                        V2_CPU_PERIOD_USEC);
+                else
+                        cgroup_plan_add(&plan, "limits.cpus", "cpu", dir, "cpu.max",
+                                        "max %" PRIu64, V2_CPU_PERIOD_USEC);
         }
-        if (l->cpu_weight > 0)
+        if (l->cpu_weight != from->cpu_weight)
                 cgroup_plan_add(&plan, "limits.cpu_weight", "cpu", dir, "cpu.weight", "%" PRIu64,
-                                l->cpu_weight);
-        if (l->pids > 0)
-                cgroup_plan_add(&plan, "limits.pids", "pids", dir, "pids.max", "%" PRIu64, l->pids);
-        if (l->io_weight > 0) {
+                                l->cpu_weight ?: V2_DEFAULT_WEIGHT);
+        if (l->pids != from->pids) {
+                if (l->pids > 0)
+                        cgroup_plan_add(&plan, "limits.pids", "pids", dir, "pids.max", "%" PRIu64,
+                                        l->pids);
+                else
+                        cgroup_plan_add(&plan, "limits.pids", "pids", dir, "pids.max", "max");
+        }
+        if (l->io_weight != from->io_weight) {
                 /* io.weight belongs to the io.cost model; BFQ keeps its own 1..1000 scale with
                  * the same default of 100. */
+                uint64_t w = l->io_weight ?: V2_DEFAULT_WEIGHT;
                 if (cgroup_file_exists(dir, "io.weight") >= 0)
                         cgroup_plan_add(&plan, "limits.io_weight", "io", dir, "io.weight",
-                                        "default %" PRIu64, l->io_weight);
+                                        "default %" PRIu64, w);
                 else if (cgroup_file_exists(dir, "io.bfq.weight") >= 0)
                         cgroup_plan_add(&plan, "limits.io_weight", "io", dir, "io.bfq.weight",
-                                        "%" PRIu64, clamp_u64(l->io_weight, 1, 1000));
+                                        "%" PRIu64, clamp_u64(w, 1, 1000));
                 else if (access(dir, F_OK) >= 0)
                         return berth_error_set(reterr, ENOENT,
                                                "set 'limits.io_weight': no io.weight or "
                                                "io.bfq.weight on this host");
                 else
                         cgroup_plan_add(&plan, "limits.io_weight", "io", dir, "io.weight",
-                                        "default %" PRIu64, l->io_weight);
+                                        "default %" PRIu64, w);
         }
         return cgroup_plan_apply(&plan, reterr);
 }
@@ -338,7 +363,7 @@ static int v2_destroy(Cgroup *cg, BerthError **reterr)
 const CgroupOps cgroup_v2_ops = {
         .name = "v2",
         .create = v2_create,
-        .apply_limits = v2_apply_limits,
+        .change_limits = v2_change_limits,
         .attach = v2_attach,
         .apply_devices = v2_apply_devices,
         .freeze = v2_freeze,

@@ -355,9 +355,22 @@ int cgroup_apply_limits(Cgroup *cg, const BerthLimits *limits, BerthError **rete
 {
         if (!cg || !limits)
                 return berth_error_setf(reterr, EINVAL, "apply cgroup limits: no cgroup given");
-        int r = cg->ops->apply_limits(cg, limits, reterr);
+        /* A fresh cgroup has no limits: from none, only the set ones are written. */
+        static const BerthLimits none = {};
+        int r = cg->ops->change_limits(cg, &none, limits, reterr);
         if (r < 0)
                 return berth_error_prefix(reterr, r, "apply limits to cgroup '%s'", cg->relpath);
+        return 0;
+}
+
+int cgroup_change_limits(Cgroup *cg, const BerthLimits *from, const BerthLimits *to,
+                         BerthError **reterr)
+{
+        if (!cg || !from || !to)
+                return berth_error_setf(reterr, EINVAL, "change cgroup limits: no cgroup given");
+        int r = cg->ops->change_limits(cg, from, to, reterr);
+        if (r < 0)
+                return berth_error_prefix(reterr, r, "change limits of cgroup '%s'", cg->relpath);
         return 0;
 }
 
@@ -751,6 +764,12 @@ int cgroup_write_limit(const char *dir, const char *file, const char *key, const
                                                dir);
                 return berth_error_set(reterr, ENOENT, "set '%s': no %s on this host", key, file);
         }
+        /* v1 refuses a memory limit below what the cgroup uses and cannot give back. */
+        if (r == -EBUSY && strncmp(file, "memory.", 7) == 0)
+                return berth_error_setf(reterr, EBUSY,
+                                        "set '%s': write '%s' to '%s': the container uses more "
+                                        "than that and the kernel could not reclaim it",
+                                        key, value, p);
         if (r < 0)
                 return berth_error_set(reterr, r, "set '%s': write '%s' to '%s'", key, value, p);
         return 0;

@@ -53,6 +53,13 @@ const char *cgroup_relpath(const Cgroup *cg);
 int cgroup_create(Cgroup *cg, BerthError **reterr);
 /* A limit that cannot be applied on this host fails and names the key ("limits.swap"). */
 int cgroup_apply_limits(Cgroup *cg, const BerthLimits *limits, BerthError **reterr);
+/* Changes a live cgroup's limits from `from` (what it has) to `to`: only what differs is
+ * written, and a limit `to` leaves unset is lifted (no limit, or the default weight). A limit
+ * this host cannot apply fails before anything is written, naming its key; a write the kernel
+ * refuses half way (memory below what cannot be reclaimed, on v1) leaves the earlier writes
+ * done: the caller changes back from `to` to `from`. */
+int cgroup_change_limits(Cgroup *cg, const BerthLimits *from, const BerthLimits *to,
+                         BerthError **reterr);
 int cgroup_attach(Cgroup *cg, pid_t pid, BerthError **reterr);
 /* Restricts the device nodes the subtree may create and open to the container's standard ones
  * (cgroup_device_rules() in cgroup-devices.c): on v1 the devices controller's list (deny all,

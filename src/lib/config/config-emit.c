@@ -271,7 +271,8 @@ static void emit_table(Emitter *em, const char *prefix, const void *base)
         emit_map_end(em);
 }
 
-char *config_to_yaml(const BerthConfig *c)
+/* One document holding either the whole config (k NULL) or the value of key k. */
+static char *emit_document(const BerthConfig *c, const ConfigKey *k)
 {
         Emitter em = {};
         yaml_event_t ev;
@@ -285,7 +286,10 @@ char *config_to_yaml(const BerthConfig *c)
 
         emit(&em, &ev, yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING));
         emit(&em, &ev, yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1));
-        emit_table(&em, NULL, c);
+        if (k)
+                emit_value(&em, k, c);
+        else
+                emit_table(&em, NULL, c);
         emit(&em, &ev, yaml_document_end_event_initialize(&ev, 1));
         emit(&em, &ev, yaml_stream_end_event_initialize(&ev));
         if (!em.failed && !yaml_emitter_flush(&em.e))
@@ -297,6 +301,27 @@ char *config_to_yaml(const BerthConfig *c)
                 return NULL;
         }
         return em.buf ?: xstrdup("");
+}
+
+char *config_to_yaml(const BerthConfig *c)
+{
+        return emit_document(c, NULL);
+}
+
+char **config_changed_keys(const BerthConfig *a, const BerthConfig *b)
+{
+        /* Compared as the text each value is saved as: what differs there differs on disk, and
+         * every key of the table is covered without a comparison of its own. */
+        char **changed = NULL;
+        for (size_t i = 0; i < config_keys_n; i++) {
+                const ConfigKey *k = &config_keys[i];
+                if (strstr(k->key, "[]"))
+                        continue;
+                _cleanup_free_ char *ta = emit_document(a, k), *tb = emit_document(b, k);
+                if (!streq_ptr(ta, tb))
+                        strv_extend(&changed, k->key);
+        }
+        return changed;
 }
 
 int config_save(const BerthConfig *c, const char *path, BerthError **reterr)

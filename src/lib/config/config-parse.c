@@ -75,6 +75,10 @@ _printf_(4, 5) static int node_error(Parser *p, const Node *n, const char *key, 
         if (vasprintf(&msg, fmt, ap) < 0)
                 oom();
         va_end(ap);
+        /* No file (a KEY=VALUE from the command line): a position would mean nothing. */
+        if (!p->filename)
+                return key ? berth_error_setf(p->reterr, EBADMSG, "key '%s': %s", key, msg)
+                           : berth_error_setf(p->reterr, EBADMSG, "%s", msg);
         if (key)
                 return berth_error_setf(p->reterr, EBADMSG, "%s:%u:%u: key '%s': %s", p->filename,
                                         n->line, n->column, key, msg);
@@ -430,7 +434,19 @@ static int parse_strv(Parser *p, const ConfigKey *k, const Node *v, const char *
         return 0;
 }
 
-static int parse_env(Parser *p, const Node *v, const char *key, char ***ret)
+/* Names of the entries of a mapping-valued key: environment variables, or what the key's own
+ * check accepts (labels). */
+static bool map_entry_name_is_valid(const ConfigKey *k, const char *name)
+{
+        return k->valid ? k->valid(name) : config_env_name_is_valid(name, strlen(name));
+}
+
+static const char *map_entry_what(const ConfigKey *k)
+{
+        return k->what ?: "variable name";
+}
+
+static int parse_env(Parser *p, const ConfigKey *k, const Node *v, const char *key, char ***ret)
 {
         if (v->type != NODE_MAP)
                 return node_error(p, v, key, "expected a mapping, got %s", node_kind(v));
@@ -439,8 +455,8 @@ static int parse_env(Parser *p, const Node *v, const char *key, char ***ret)
                 const Node *kn = v->items[i], *vn = v->items[i + 1];
                 _cleanup_free_ char *esc = config_escape(kn->value);
                 _cleanup_free_ char *ekey = xasprintf("%s.%s", key, esc);
-                if (!config_env_name_is_valid(kn->value, strlen(kn->value)))
-                        return node_error(p, kn, ekey, "invalid variable name '%s'", esc);
+                if (!map_entry_name_is_valid(k, kn->value))
+                        return node_error(p, kn, ekey, "invalid %s '%s'", map_entry_what(k), esc);
                 const char *s = NULL;
                 int r = get_string(p, vn, ekey, &s);
                 if (r < 0)
@@ -740,7 +756,8 @@ static int parse_value(Parser *p, const ConfigKey *k, const Node *v, const char 
         case CK_STRV:
         case CK_ENV: {
                 char **l = NULL;
-                r = k->kind == CK_STRV ? parse_strv(p, k, v, key, &l) : parse_env(p, v, key, &l);
+                r = k->kind == CK_STRV ? parse_strv(p, k, v, key, &l)
+                                        : parse_env(p, k, v, key, &l);
                 if (r < 0)
                         return r;
                 char ***field = CONFIG_FIELD(base, k, char **);
@@ -985,5 +1002,92 @@ int config_load_file(const char *path, BerthConfig **ret, BerthError **reterr)
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(c);
+        return 0;
+}
+
+/* ---- one key from the command line ---------------------------------------------------------- */
+
+/* An entry of a mapping-valued key (environment.TZ): set to a string, or removed by null. */
+static int assign_map_entry(Parser *p, const ConfigKey *k, const char *name, const char *dkey,
+                            const Node *v, BerthConfig *c)
+{
+        _cleanup_free_ char *esc = config_escape(name);
+        if (!map_entry_name_is_valid(k, name))
+                return node_error(p, v, dkey, "invalid %s '%s'", map_entry_what(k), esc);
+        if (v->type != NODE_SCALAR)
+                return node_error(p, v, dkey, "expected a string, got %s", node_kind(v));
+
+        /* An entry keeps its place; a new one goes last. */
+        char ***field = CONFIG_FIELD(c, k, char **);
+        _cleanup_strv_free_ char **l = NULL;
+        size_t n = strlen(name);
+        bool found = false;
+        STRV_FOREACH(e, *field) {
+                if (strncmp(*e, name, n) != 0 || (*e)[n] != '=')
+                        strv_extend(&l, *e);
+                else if (!v->null && !found)
+                        strv_push(&l, xasprintf("%s=%s", name, v->value));
+                found = found || (strncmp(*e, name, n) == 0 && (*e)[n] == '=');
+        }
+        if (!v->null && !found)
+                strv_push(&l, xasprintf("%s=%s", name, v->value));
+        if (strv_length(l) > CONFIG_MAX_LIST)
+                return node_error(p, v, k->key, "mapping with more than %d keys", CONFIG_MAX_LIST);
+        strv_free(*field);
+        *field = TAKE_PTR(l);
+        return 0;
+}
+
+int config_assign(BerthConfig *c, const char *key, const char *value, BerthError **reterr)
+{
+        Parser p = {.filename = NULL, .reterr = reterr};
+        _cleanup_free_ char *esc = config_escape(key);
+        const ConfigKey *map = NULL;
+        const char *entry = NULL;
+
+        /* environment.TZ, labels.berth.compose: one entry of a mapping-valued key; the rest
+         * of the key is the entry's name, checked by assign_map_entry(). */
+        for (size_t i = 0; i < config_keys_n && !map; i++) {
+                size_t n = strlen(config_keys[i].key);
+                if (config_keys[i].kind == CK_ENV && strncmp(key, config_keys[i].key, n) == 0 &&
+                    key[n] == '.') {
+                        map = &config_keys[i];
+                        entry = key + n + 1;
+                }
+        }
+        /* Otherwise a key or a section of the table; the fields of list items ("mounts[].type")
+         * are set through their list. */
+        bool plain = *key && key[strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789_.")] == 0 &&
+                     key[0] != '.' && key[strlen(key) - 1] != '.' && !strstr(key, "..");
+        const ConfigKey *k = plain && !map ? config_key_find(key) : NULL;
+        bool section = plain && !map && !k && config_key_is_section(key);
+        if ((!k && !map && !section) || (k && strchr(k->key, '[')))
+                return berth_error_setf(reterr, EBADMSG, "unknown key '%s'", esc);
+
+        _cleanup_(node_freep) Node *root = NULL;
+        size_t len = strlen(value);
+        int r = len > CONFIG_MAX_BYTES ? berth_error_setf(reterr, EBADMSG, "value too long")
+                                       : build_tree(&p, value, len, &root);
+        if (r < 0)
+                return berth_error_prefix(reterr, r, "key '%s'", esc);
+        if (!root) {
+                /* An empty value is null, as in a file. */
+                root = xcalloc(1, sizeof(Node));
+                *root = (Node){.type = NODE_SCALAR, .line = 1, .column = 1, .null = true,
+                               .value = xstrdup("")};
+        }
+
+        _cleanup_(config_freep) BerthConfig *copy = config_copy(c);
+        if (map)
+                r = assign_map_entry(&p, map, entry, esc, root, copy);
+        else if (k)
+                r = parse_value(&p, k, root, esc, copy);
+        else if (root->type != NODE_MAP)
+                r = node_error(&p, root, esc, "expected a mapping, got %s", node_kind(root));
+        else
+                r = parse_mapping(&p, root, key, esc, copy, NULL);
+        if (r < 0)
+                return r;
+        config_move(c, TAKE_PTR(copy));
         return 0;
 }

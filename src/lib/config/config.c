@@ -317,7 +317,32 @@ static bool is_group_char(char c)
         return isascii((unsigned char)c) && (isalnum((unsigned char)c) || c == '-' || c == '_');
 }
 
-static bool valid_group(const char *s)
+/* Label names: "berth.compose", "team/owner". Dots and slashes namespace them. */
+static bool is_label_char(char c)
+{
+        return is_lower_alnum(c) || strchr("._/-", c);
+}
+
+bool config_label_name_is_valid(const char *s)
+{
+        return s && is_lower_alnum(s[0]) && chars_ok(s, 128, NULL, is_label_char);
+}
+
+void config_label_drop(BerthConfig *c, const char *name)
+{
+        size_t n = strlen(name);
+        char **w = c->labels;
+        STRV_FOREACH(l, c->labels) {
+                if (strncmp(*l, name, n) == 0 && (*l)[n] == '=')
+                        free(*l);
+                else
+                        *w++ = *l;
+        }
+        if (w)
+                *w = NULL;
+}
+
+bool config_group_is_valid(const char *s)
 {
         return chars_ok(s, 64, NULL, is_group_char);
 }
@@ -567,9 +592,11 @@ const ConfigKey config_keys[] = {
         {.key = "autostart.order", .type = "int", .kind = CK_INT64, .offset = C(autostart_order)},
         {.key = "autostart.delay", .type = "duration", .kind = CK_DURATION,
          .offset = C(autostart_delay_usec), .min = 0, .max = 86400 * USEC_PER_SEC},
-        STR("autostart.group", C(autostart_group), valid_group, "group", CKF_NULLABLE),
+        STR("autostart.group", C(autostart_group), config_group_is_valid, "group", CKF_NULLABLE),
 
         {.key = "environment", .type = "map", .kind = CK_ENV, .offset = C(environment)},
+        {.key = "labels", .type = "map", .kind = CK_ENV, .offset = C(labels),
+         .valid = config_label_name_is_valid, .what = "label name"},
 
         STRV("hooks.pre_start", C(hooks_pre_start), valid_nonempty, "hook", 0),
         STRV("hooks.post_stop", C(hooks_post_stop), valid_nonempty, "hook", 0),
@@ -663,6 +690,7 @@ static void config_done(BerthConfig *c)
         free(c->apparmor);
         free(c->autostart_group);
         strv_free(c->environment);
+        strv_free(c->labels);
         strv_free(c->hooks_pre_start);
         strv_free(c->hooks_post_stop);
         free(c->snapshot_schedule);
@@ -713,6 +741,7 @@ BerthConfig *config_copy(const BerthConfig *c)
         d->apparmor = strdup_or_null(c->apparmor);
         d->autostart_group = strdup_or_null(c->autostart_group);
         d->environment = strv_copy_or_null(c->environment);
+        d->labels = strv_copy_or_null(c->labels);
         d->hooks_pre_start = strv_copy_or_null(c->hooks_pre_start);
         d->hooks_post_stop = strv_copy_or_null(c->hooks_post_stop);
         d->snapshot_schedule = strdup_or_null(c->snapshot_schedule);
@@ -800,6 +829,7 @@ bool config_equal(const BerthConfig *a, const BerthConfig *b)
                a->autostart_delay_usec == b->autostart_delay_usec &&
                streq_ptr(a->autostart_group, b->autostart_group) &&
                strv_equal_loose(a->environment, b->environment) &&
+               strv_equal_loose(a->labels, b->labels) &&
                strv_equal_loose(a->hooks_pre_start, b->hooks_pre_start) &&
                strv_equal_loose(a->hooks_post_stop, b->hooks_post_stop) &&
                a->ephemeral == b->ephemeral &&

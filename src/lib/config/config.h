@@ -156,6 +156,7 @@ typedef struct BerthConfig {
         char *autostart_group;
 
         char **environment; /* KEY=VALUE */
+        char **labels;      /* NAME=VALUE: what tools record about the container ("berth.compose") */
 
         char **hooks_pre_start; /* shell command lines */
         char **hooks_post_stop;
@@ -229,6 +230,24 @@ int config_save(const BerthConfig *c, const char *path, BerthError **reterr);
 int config_schedule_last(const char *schedule, uint64_t now_usec, uint64_t *ret);
 /* "30d", "12h", "2w", "90m", "3600s", "3600": microseconds. */
 int config_parse_span(const char *s, uint64_t *ret);
+/* Sets one key from text, as `berth set NAME key=value` does: key is a table key
+ * ("limits.memory"), a section ("limits", with a mapping as value) or an entry of a mapping-valued
+ * key ("environment.TZ", "labels.team"); value is YAML (a scalar, or a flow list or mapping;
+ * empty or null unsets, and removes a mapping entry). Checked exactly as in a file; errors read
+ * "key 'limits.memory': invalid size 'lots'" and leave c unchanged. */
+int config_assign(BerthConfig *c, const char *key, const char *value, BerthError **reterr);
+/* The top-level table keys ("limits.memory", "mounts", "environment") whose values differ
+ * between a and b, in table order; NULL when none does. */
+char **config_changed_keys(const BerthConfig *a, const BerthConfig *b);
+/* autostart.group names: [A-Za-z0-9_-]{1,64}. */
+bool config_group_is_valid(const char *s);
+/* Removes label name from c->labels (if it is there). */
+void config_label_drop(BerthConfig *c, const char *name);
+/* The label a composition file puts on what it creates: its project. A container made from
+ * one (clone, rename) is no longer the file's, and loses it. */
+#define CONFIG_LABEL_COMPOSE "berth.compose"
+/* Label names: [a-z0-9][a-z0-9._/-]{0,127}. */
+bool config_label_name_is_valid(const char *s);
 
 /* s made safe for a one-line message: non-printable bytes escaped, cut after 64 characters.
  * Every value a user or a peer controls goes through it before it is quoted in an error. */

@@ -15,6 +15,7 @@
 
 #include "fd-util.h"
 #include "fileio.h"
+#include "live-limits.h"
 #include "log.h"
 #include "monitor-internal.h"
 #include "proto/proto.h"
@@ -480,6 +481,38 @@ static int handle_stats(Monitor *m, Client *c)
         return proto_send(c->fd, msg, NULL, 0);
 }
 
+/* berth set: new limits for the payload cgroup, all or none. The reply carries the limits it had,
+ * so a caller that cannot save its config can put them back exactly. */
+static int handle_set_limits(Monitor *m, Client *c, const ProtoMessage *req)
+{
+        BerthLimits to, from = m->config->limits;
+        if (limits_message_get(req, &to) < 0)
+                return reply_status(c->fd, PROTO_CMD_SET_LIMITS, -EINVAL,
+                                    "every limit must be given");
+        if (m->init.pid <= 0 || m->stop_requested)
+                return reply_status(c->fd, PROTO_CMD_SET_LIMITS, -ESRCH, "not running");
+
+        /* The same cross-key checks as the config file. */
+        _cleanup_(config_freep) BerthConfig *next = config_copy(m->config);
+        next->limits = to;
+        _cleanup_(berth_error_freep) BerthError *err = NULL;
+        int r = config_validate(next, &err);
+        if (r < 0)
+                return reply_status(c->fd, PROTO_CMD_SET_LIMITS, r, berth_error_message(err, r));
+        r = cgroup_change_limits(m->payload, &from, &to, &err);
+        if (r < 0) {
+                /* A write the kernel refused half way: the earlier ones go back. */
+                (void)cgroup_change_limits(m->payload, &to, &from, NULL);
+                return reply_status(c->fd, PROTO_CMD_SET_LIMITS, r, berth_error_message(err, r));
+        }
+        m->config->limits = to;
+        log_debug("limits changed");
+        _cleanup_(proto_message_freep) ProtoMessage *msg =
+                proto_message_new(PROTO_CMD_SET_LIMITS, 0);
+        limits_message_put(msg, &from);
+        return proto_send(c->fd, msg, NULL, 0);
+}
+
 static int handle_request(Monitor *m, Client *c, const ProtoMessage *req)
 {
         _cleanup_(proto_message_freep) ProtoMessage *msg = NULL;
@@ -522,6 +555,8 @@ static int handle_request(Monitor *m, Client *c, const ProtoMessage *req)
         }
         case PROTO_CMD_STATS:
                 return handle_stats(m, c);
+        case PROTO_CMD_SET_LIMITS:
+                return handle_set_limits(m, c, req);
         default:
                 return reply_status(c->fd, req->command, -EOPNOTSUPP, "unknown command");
         }

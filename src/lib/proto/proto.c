@@ -23,6 +23,7 @@ static const char *const command_table[_PROTO_CMD_MAX] = {
         [PROTO_CMD_SUBSCRIBE] = "subscribe",
         [PROTO_CMD_EVENT] = "event",
         [PROTO_CMD_STATS] = "stats",
+        [PROTO_CMD_SET_LIMITS] = "set-limits",
 };
 
 DEFINE_STRING_TABLE_LOOKUP(proto_command, ProtoCommand, command_table)

@@ -37,6 +37,9 @@ typedef enum ProtoCommand {
         PROTO_CMD_SUBSCRIBE = 8,   /* -> reply, then an EVENT message on every state change */
         PROTO_CMD_EVENT = 9,       /* monitor -> subscriber: STATE, INIT_PID, SINCE */
         PROTO_CMD_STATS = 10,      /* -> CPU_USEC, MEM_CURRENT, MEM_MAX, PIDS_CURRENT, PIDS_MAX */
+        PROTO_CMD_SET_LIMITS = 11, /* LIMIT_* (every one; 0 = none) -> applied to the payload
+                                      cgroup and kept for the rest of the run, or an error
+                                      naming the key, with nothing changed */
         _PROTO_CMD_MAX,
         _PROTO_CMD_INVALID = -1,
 } ProtoCommand;
@@ -58,6 +61,12 @@ typedef enum ProtoTag {
         PROTO_TAG_PIDS_CURRENT = 12, /* u64 */
         PROTO_TAG_PIDS_MAX = 13,   /* u64 */
         PROTO_TAG_READY = 14,      /* u32: 1 once init reported READY=1 (or needs no notify) */
+        PROTO_TAG_LIMIT_MEMORY = 15,     /* u64 bytes; the BerthLimits fields, 0 = no limit */
+        PROTO_TAG_LIMIT_SWAP = 16,       /* u64 bytes */
+        PROTO_TAG_LIMIT_CPUS_MILLI = 17, /* u64 thousandths of a CPU */
+        PROTO_TAG_LIMIT_CPU_WEIGHT = 18, /* u64 */
+        PROTO_TAG_LIMIT_PIDS = 19,       /* u64 */
+        PROTO_TAG_LIMIT_IO_WEIGHT = 20,  /* u64 */
         _PROTO_TAG_MAX,
 } ProtoTag;
 
